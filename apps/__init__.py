@@ -1,0 +1,1 @@
+"""The zoo-suite applications. Each depends on `zoo`, never on another app."""

@@ -1,0 +1,1 @@
+"""Image recognition with every zoo family."""

@@ -1,0 +1,92 @@
+"""A model as a folder: model.safetensors (weights), config.json (rebuilds it), README.md (the model card)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+from pathlib import Path
+
+import torch.nn as nn
+from safetensors import SafetensorError
+from safetensors.torch import load_model, save_model
+
+from ._registry import create_model
+
+WEIGHTS, CONFIG, CARD = "model.safetensors", "config.json", "README.md"
+
+
+def save_pretrained(model: nn.Module, directory: str | Path, metrics: dict | None = None,
+                    notes: str = "") -> Path:
+    """Write ``model`` to ``directory``. The folder is assembled beside it and swapped in at the end,
+    so a crash midway leaves any earlier version intact."""
+    directory = Path(directory)
+    config = model.config
+    n_params = sum(p.numel() for p in model.parameters())
+    directory.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{directory.name}.", dir=directory.parent))
+    try:
+        save_model(model, str(tmp / WEIGHTS))  # handles tied weights (shared tensors)
+        meta = {"config": config, "num_parameters": n_params, "metrics": metrics or {}}
+        (tmp / CONFIG).write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n")
+        (tmp / CARD).write_text(_model_card(config, n_params, metrics or {}, notes))
+        old = directory.with_name(directory.name + ".old")
+        if directory.exists():
+            directory.rename(old)
+        tmp.rename(directory)
+        shutil.rmtree(old, ignore_errors=True)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return directory
+
+
+def read_config(directory: str | Path) -> dict:
+    """The ``config.json`` of a saved model folder, with errors that name the file."""
+    directory = Path(directory)
+    if not directory.is_dir():
+        raise FileNotFoundError(f"model folder {directory} does not exist (expected {CONFIG} and {WEIGHTS} in it)")
+    path = directory / CONFIG
+    if not path.is_file():
+        raise FileNotFoundError(f"{path} is missing: {directory} is not a zoo model folder (see zoo.save_pretrained)")
+    try:
+        meta = json.loads(path.read_text())
+    except json.JSONDecodeError as e:
+        raise ValueError(f"{path} is not valid JSON (line {e.lineno}, column {e.colno}: {e.msg})") from e
+    if not isinstance(meta, dict) or not isinstance(meta.get("config"), dict) or "name" not in meta["config"]:
+        raise ValueError(f"{path}: expected an object with a 'config' field holding the model 'name' and arguments")
+    return meta
+
+
+def from_pretrained(directory: str | Path, num_outputs: int | None = None, **overrides) -> nn.Module:
+    """Rebuild and load a model saved by ``save_pretrained``. ``num_outputs`` different from the saved one
+    loads the backbone and gives the model a fresh head (fine-tuning); other ``overrides`` change settings
+    that do not touch the weights (e.g. dropout)."""
+    directory = Path(directory)
+    config = dict(read_config(directory)["config"])
+    name = config.pop("name")
+    model = create_model(name, **{**config, **overrides})
+    weights = directory / WEIGHTS
+    if not weights.is_file():
+        raise FileNotFoundError(f"{weights} is missing (the folder has {CONFIG} but no weights)")
+    try:
+        load_model(model, str(weights), strict=True)
+    except SafetensorError as e:
+        raise ValueError(f"{weights} is corrupt or not a safetensors file: {e}") from e
+    except RuntimeError as e:
+        raise ValueError(f"{weights} does not match the architecture in {directory / CONFIG}: {e}") from e
+    if num_outputs is not None and num_outputs != config.get("num_outputs"):
+        model.reset_head(num_outputs)
+    return model
+
+
+def _model_card(config: dict, n_params: int, metrics: dict, notes: str) -> str:
+    lines = [f"# {config['name']}", "", f"A zoo-suite model with {n_params:,} parameters.", ""]
+    if notes:
+        lines += [notes, ""]
+    lines += ["## Load it", "", "```python", "import zoo", "model = zoo.from_pretrained('path/to/this/folder')",
+              "```", "", "## Config", "", "| argument | value |", "|---|---|"]
+    lines += [f"| {k} | {v} |" for k, v in config.items()]
+    if metrics:
+        lines += ["", "## Metrics", "", "| metric | value |", "|---|---|"]
+        lines += [f"| {k} | {v:.4g} |" if isinstance(v, float) else f"| {k} | {v} |" for k, v in metrics.items()]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,103 @@
+"""Callbacks: GradientHealth (the course's exploding/vanishing gradients, measured) and FitTimer (throughput)."""
+
+from __future__ import annotations
+
+import math
+import time
+from pathlib import Path
+
+import lightning as L
+import torch
+import torch.nn as nn
+from lightning.pytorch.utilities import rank_zero_warn
+
+
+def layer_grad_norms(module: nn.Module) -> list[tuple[str, float]]:
+    """L2 norm of the gradient of every weight matrix or kernel (ndim >= 2), input side first."""
+    return [(name, float(p.grad.detach().norm())) for name, p in module.named_parameters()
+            if p.grad is not None and p.ndim >= 2]
+
+
+def diagnose(norms: list[tuple[str, float]], vanish_ratio: float = 1e-4, explode_norm: float = 1e3
+             ) -> tuple[str, str]:
+    """Verdict on one set of per-layer gradient norms: ``("healthy"|"vanishing"|"exploding", detail)``.
+
+    Exploding: a norm that is not finite or above ``explode_norm``. Vanishing: the smallest layer norm is below
+    ``vanish_ratio`` times the largest, i.e. some layers effectively stop learning while others move.
+    """
+    if not norms:
+        return "healthy", "no gradients"
+    for name, n in norms:
+        if not math.isfinite(n):
+            return "exploding", f"gradient of {name} is {n}"
+    big_name, big = max(norms, key=lambda t: t[1])
+    small_name, small = min(norms, key=lambda t: t[1])
+    if big > explode_norm:
+        return "exploding", f"gradient norm of {big_name} is {big:.3g} (> {explode_norm:g})"
+    if big == 0.0 or small / big < vanish_ratio:
+        ratio = small / big if big else 0.0
+        return "vanishing", (f"gradient norm of {small_name} is {small:.3g}, {ratio:.2g} x that of {big_name} "
+                             f"({big:.3g}); threshold {vanish_ratio:g}")
+    return "healthy", f"norms from {small:.3g} ({small_name}) to {big:.3g} ({big_name})"
+
+
+class GradientHealth(L.Callback):
+    """Log per-layer gradient norms every ``every_n_steps`` and warn, naming the layer, when they vanish or explode.
+
+    At the end of fit it writes ``plots/gradient_norms.png`` (norm by depth, first and last check) in the run folder.
+    """
+
+    def __init__(self, every_n_steps: int = 50, vanish_ratio: float = 1e-4, explode_norm: float = 1e3,
+                 log_norms: bool = True, plot: bool = True):
+        self.every_n_steps, self.vanish_ratio, self.explode_norm = every_n_steps, vanish_ratio, explode_norm
+        self.log_norms, self.plot = log_norms, plot
+        self.history: list[tuple[int, list[tuple[str, float]]]] = []
+        self.verdicts: list[tuple[int, str, str]] = []
+
+    def on_before_optimizer_step(self, trainer, pl_module, optimizer) -> None:
+        step = trainer.global_step
+        if step % self.every_n_steps:
+            return
+        norms = layer_grad_norms(pl_module)
+        self.history.append((step, norms))
+        verdict, detail = diagnose(norms, self.vanish_ratio, self.explode_norm)
+        self.verdicts.append((step, verdict, detail))
+        if verdict != "healthy":
+            rank_zero_warn(f"GradientHealth: {verdict} gradients at step {step}: {detail}")
+        if self.log_norms and trainer.loggers:
+            for logger in trainer.loggers:
+                logger.log_metrics({f"grad_norm/{n}": v for n, v in norms}, step=step)
+
+    def on_fit_end(self, trainer, pl_module) -> None:
+        if self.plot and self.history and trainer.is_global_zero:
+            self.save_plot(Path(trainer.default_root_dir) / "plots" / "gradient_norms.png")
+
+    def save_plot(self, path: Path) -> Path:
+        from .report import plot_gradient_norms
+
+        picks = [self.history[0]] + ([self.history[-1]] if len(self.history) > 1 else [])
+        return plot_gradient_norms({f"step {s}": norms for s, norms in picks}, path)
+
+
+class FitTimer(L.Callback):
+    """Wall-clock seconds of fit and training samples per second (first batch dimension of each batch)."""
+
+    def __init__(self):
+        self.seconds, self.samples = 0.0, 0
+        self._start = None
+
+    def on_train_start(self, trainer, pl_module):
+        self._start = time.perf_counter()
+
+    def on_train_batch_end(self, trainer, pl_module, outputs, batch, batch_idx):
+        first = batch[0] if isinstance(batch, (list, tuple)) else batch
+        if isinstance(first, torch.Tensor):
+            self.samples += first.shape[0] * trainer.world_size
+
+    def on_train_end(self, trainer, pl_module):
+        if self._start is not None:
+            self.seconds = time.perf_counter() - self._start
+
+    @property
+    def samples_per_second(self) -> float:
+        return self.samples / self.seconds if self.seconds else 0.0

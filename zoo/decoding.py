@@ -1,0 +1,134 @@
+"""Model-agnostic decoding for the seq2seq models: greedy and batched beam search.
+
+A model only needs ``encode(src) -> state``, ``decode_step(prev_tokens (B,), state) -> (logits (B, V), state)``
+and the ``bos_id`` / ``eos_id`` attributes. A state is a dict of tensors, each with the batch first, so that
+``reorder_state`` can pick, repeat and reorder rows (beams).
+
+Both functions return ``(hyps, scores)``: per sentence the generated token ids without BOS, up to and excluding EOS
+(``max_len`` tokens when no EOS came), and a float tensor (B,) of scores (see each function). They run the model
+in eval mode under ``torch.no_grad`` and restore its training flag afterwards.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn as nn
+
+State = dict[str, torch.Tensor]
+
+
+def reorder_state(state: State, index: torch.Tensor) -> State:
+    """Rows ``index`` (N,) of every tensor in the state: select, repeat or reorder the batch (or beams)."""
+    return {k: v.index_select(0, index) for k, v in state.items()}
+
+
+def gnmt_penalty(length: int, alpha: float) -> float:
+    """GNMT length penalty (Wu et al. 2016): ((5 + length) / 6) ** alpha. alpha=0: plain log-probability (favours
+    short outputs); alpha=1: roughly log-probability per token. Beam scores are log-probability / penalty."""
+    return ((5.0 + length) / 6.0) ** alpha
+
+
+class _EvalMode:
+    def __init__(self, model: nn.Module):
+        self.model, self.was_training = model, model.training
+
+    def __enter__(self):
+        self.model.eval()
+
+    def __exit__(self, *exc):
+        self.model.train(self.was_training)
+
+
+def _ids(model: nn.Module, bos_id: int | None, eos_id: int | None) -> tuple[int, int]:
+    return (model.bos_id if bos_id is None else bos_id), (model.eos_id if eos_id is None else eos_id)
+
+
+@torch.no_grad()
+def greedy_decode(model: nn.Module, src: torch.Tensor, max_len: int = 100, *, bos_id: int | None = None,
+                  eos_id: int | None = None) -> tuple[list[list[int]], torch.Tensor]:
+    """Most likely next token at every step. Scores: summed log-probabilities of the emitted tokens (EOS included
+    when emitted)."""
+    bos, eos = _ids(model, bos_id, eos_id)
+    with _EvalMode(model):
+        state = model.encode(src)
+        b = src.shape[0]
+        prev = torch.full((b,), bos, dtype=torch.long, device=src.device)
+        scores = torch.zeros(b, device=src.device)
+        finished = torch.zeros(b, dtype=torch.bool, device=src.device)
+        steps = []
+        for _ in range(max_len):
+            logits, state = model.decode_step(prev, state)
+            logp = logits.float().log_softmax(-1)  # (B, V)
+            best, prev = logp.max(-1)
+            scores += best.masked_fill(finished, 0.0)
+            steps.append(prev.masked_fill(finished, eos))
+            finished |= prev == eos
+            if bool(finished.all()):
+                break
+        tokens = torch.stack(steps, dim=1).tolist() if steps else [[] for _ in range(b)]  # (B, steps)
+    return [row[: row.index(eos)] if eos in row else row for row in tokens], scores
+
+
+@torch.no_grad()
+def beam_search(model: nn.Module, src: torch.Tensor, beam_size: int = 4, max_len: int = 100,
+                length_penalty: float = 1.0, *, bos_id: int | None = None,
+                eos_id: int | None = None) -> tuple[list[list[int]], torch.Tensor]:
+    """Beam search over all sentences at once (B * beam_size rows); returns the best hypothesis per sentence.
+
+    Each step ranks the 2K best extensions of the K live beams: an EOS among the top K finishes a hypothesis,
+    the K best non-EOS extensions live on (as in fairseq). A sentence is done when it has K finished hypotheses
+    or no live beam can still beat its best one. A hypothesis of n tokens (EOS counted) scores
+    log P / gnmt_penalty(n, alpha), alpha = ``length_penalty`` (0 ranks by plain log-probability); beams still
+    alive at ``max_len`` compete with length max_len. Scores: that normalised score. With beam_size=1 this is
+    exactly greedy_decode (same tokens)."""
+    bos, eos = _ids(model, bos_id, eos_id)
+    k, b, dev = beam_size, src.shape[0], src.device
+    if k < 1:
+        raise ValueError(f"beam_size must be >= 1; got {beam_size}")
+    with _EvalMode(model):
+        state = reorder_state(model.encode(src), torch.arange(b, device=dev).repeat_interleave(k))  # B*K rows
+        prev = torch.full((b * k,), bos, dtype=torch.long, device=dev)
+        beam_scores = torch.full((b, k), float("-inf"), device=dev)
+        beam_scores[:, 0] = 0.0  # all beams start identical: expand only the first at step 1
+        history = torch.zeros(b * k, 0, dtype=torch.long, device=dev)  # (B*K, t) tokens so far
+        best_scores = torch.full((b,), float("-inf"), device=dev)
+        best_hyps: list[list[int]] = [[] for _ in range(b)]
+        n_finished = torch.zeros(b, dtype=torch.long, device=dev)
+        done = torch.zeros(b, dtype=torch.bool, device=dev)
+        rank = torch.arange(2 * k, device=dev)
+        for step in range(max_len):
+            logits, state = model.decode_step(prev, state)
+            logp = logits.float().log_softmax(-1)  # (B*K, V)
+            v = logp.shape[-1]
+            cand = (beam_scores[:, :, None] + logp.view(b, k, v)).view(b, k * v)
+            top, idx = cand.topk(min(2 * k, k * v), dim=1)  # (B, 2K) best extensions, sorted
+            rows = torch.arange(b, device=dev)[:, None] * k + idx // v  # (B, 2K) beam rows they extend
+            tok = idx % v
+            r = rank[: top.shape[1]]
+            # EOS among the top K finishes a hypothesis (of step + 1 tokens, EOS included).
+            ends = (tok == eos) & (r < k)[None] & top.isfinite() & ~done[:, None]
+            norm = torch.where(ends, top / gnmt_penalty(step + 1, length_penalty), float("-inf"))
+            new_best, pos = norm.max(1)
+            for i in (new_best > best_scores).nonzero().flatten().tolist():
+                best_scores[i] = new_best[i]
+                best_hyps[i] = history[rows[i, pos[i]]].tolist()
+            n_finished += ends.sum(1)
+            # The K best non-EOS extensions live on.
+            live = torch.where(tok == eos, r + 2 * k, r).topk(k, dim=1, largest=False).indices
+            beam_scores = top.gather(1, live)  # (B, K)
+            live_rows, prev = rows.gather(1, live).flatten(), tok.gather(1, live).flatten()  # (B*K,)
+            history = torch.cat([history[live_rows], prev[:, None]], dim=1)
+            state = reorder_state(state, live_rows)
+            # Log-probabilities only fall, so a live beam's best possible normalised score is bounded by
+            # dividing by the largest penalty it can still get.
+            penalty = max(gnmt_penalty(step + 2, length_penalty), gnmt_penalty(max_len, length_penalty))
+            bound = beam_scores[:, 0] / penalty
+            done |= (n_finished >= k) | (best_scores >= bound)
+            if bool(done.all()):
+                break
+        else:  # max_len reached: the best live beam competes too (beams are sorted by score)
+            norm = beam_scores[:, 0] / gnmt_penalty(max_len, length_penalty)
+            for i in ((norm > best_scores) & ~done).nonzero().flatten().tolist():
+                best_scores[i] = norm[i]
+                best_hyps[i] = history[i * k].tolist()
+    return best_hyps, best_scores

@@ -1,0 +1,147 @@
+"""ZooCLI: LightningCLI with the run-folder conventions every app shares.
+
+Everything a run makes goes under ``<runs_dir>/<app>/<name>/``: ``config.yaml``, ``checkpoints/`` (best.ckpt,
+last.ckpt), ``model/`` (a ``from_pretrained`` folder), ``metrics.json`` (held-out metrics), ``plots/*.png`` and
+CSV + TensorBoard logs. A killed run resumes with ``fit ... --ckpt_path last``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import lightning as L
+import torch
+from lightning.pytorch.callbacks import ModelCheckpoint
+from lightning.pytorch.cli import LightningCLI
+from lightning.pytorch.loggers import CSVLogger, TensorBoardLogger
+from rich.console import Console
+from rich.table import Table
+
+from ._hub import save_pretrained
+from .callbacks import FitTimer, GradientHealth
+from .checkpoint import SafeCheckpointIO
+from .report import plot_curves, write_json
+
+
+class ZooCLI(LightningCLI):
+    def __init__(self, app: str, model_class, datamodule_class, args=None, **kwargs):
+        self.app = app
+        kwargs.setdefault("save_config_callback", None)  # we write config.yaml into the run folder ourselves
+        kwargs.setdefault("subclass_mode_data", True)
+        kwargs.setdefault("auto_configure_optimizers", False)  # ZooTask configures its own
+        super().__init__(model_class, datamodule_class, args=args, **kwargs)
+
+    def add_arguments_to_parser(self, parser) -> None:
+        parser.add_argument("--name", type=str, default="default",
+                            help="Run name: everything goes to <runs_dir>/<app>/<name>/")
+        parser.add_argument("--runs_dir", type=str, default="runs", help="Root folder of all runs")
+        parser.add_argument("--gradient_health_every", type=int, default=50,
+                            help="Check per-layer gradient norms every N steps (0: off)")
+
+    @property
+    def run_dir(self) -> Path:
+        cfg = self.config.get(str(self.subcommand), self.config)
+        return Path(cfg.runs_dir) / self.app / cfg.name
+
+    def instantiate_trainer(self, **kwargs) -> L.Trainer:
+        run_dir = self.run_dir
+        cfg = self.config.get(str(self.subcommand), self.config)
+        trainer_cfg = self._get(self.config_init, "trainer", default={})
+        if not trainer_cfg.get("default_root_dir"):
+            kwargs["default_root_dir"] = str(run_dir)
+        if trainer_cfg.get("logger") in (None, True):
+            kwargs["logger"] = [CSVLogger(run_dir, name="csv", version=""),
+                                TensorBoardLogger(run_dir, name="tensorboard", version="")]
+        callbacks = list(trainer_cfg.get("callbacks") or [])
+        if trainer_cfg.get("enable_checkpointing") is not False:
+            callbacks.append(ModelCheckpoint(
+                dirpath=run_dir / "checkpoints", filename="best", monitor=self.model.monitor,
+                mode=self.model.monitor_mode, save_last=True, enable_version_counter=False))
+        self.fit_timer = FitTimer()
+        callbacks.append(self.fit_timer)
+        if cfg.gradient_health_every > 0:
+            callbacks.append(GradientHealth(every_n_steps=cfg.gradient_health_every))
+        kwargs["callbacks"] = callbacks
+        plugins = trainer_cfg.get("plugins") or []
+        kwargs["plugins"] = (plugins if isinstance(plugins, list) else [plugins]) + [SafeCheckpointIO()]
+        return super().instantiate_trainer(**kwargs)
+
+    def before_fit(self) -> None:
+        self.run_dir.mkdir(parents=True, exist_ok=True)
+        parser = self._parser(self.subcommand)
+        text = parser.dump(self.config[self.subcommand], skip_none=False)
+        (self.run_dir / "config.yaml").write_text(text)
+
+    def after_fit(self) -> None:
+        trainer = self.trainer
+        if trainer.interrupted:
+            return
+        ckpt = trainer.checkpoint_callback
+        results = trainer.test(self.model, datamodule=self.datamodule,
+                               ckpt_path="best" if ckpt and ckpt.best_model_path else None, verbose=False)
+        finish_run(self.app, self.run_dir, trainer, self.model, self.datamodule, results[0] if results else {},
+                   self.fit_timer)
+
+
+def finish_run(app: str, run_dir: Path, trainer: L.Trainer, task, datamodule, test_metrics: dict,
+               timer: FitTimer | None = None, console: Console | None = None) -> dict:
+    """After fit and test: save the model folder, plots and metrics.json, and print a one-screen summary."""
+    if not trainer.is_global_zero:
+        return {}
+    run_dir = Path(run_dir)
+    test = {k: float(v) for k, v in test_metrics.items()}
+    plots = []
+    csv_log = run_dir / "csv" / "metrics.csv"
+    if csv_log.is_file() and plot_curves(csv_log, run_dir / "plots" / "curves.png", title=f"{app}: {run_dir.name}"):
+        plots.append("plots/curves.png")
+    if (run_dir / "plots" / "gradient_norms.png").is_file():
+        plots.append("plots/gradient_norms.png")
+    extra = task.evaluate_run(datamodule, run_dir) if hasattr(task, "evaluate_run") else {}
+    test.update(extra.get("metrics", {}))
+    plots += extra.get("plots", [])
+    model = task.model
+    config = model.config
+    headline = {"name": task.headline, "value": test.get(task.headline, float("nan")),
+                "higher_is_better": task.monitor_mode == "max"}
+    save_pretrained(model, run_dir / "model", metrics=test, notes=f"Trained by the `{app}` app, run `{run_dir.name}`.")
+    ckpt = trainer.checkpoint_callback
+    payload = {
+        "app": app, "run": run_dir.name, "run_dir": str(run_dir), "model": config["name"],
+        "family": _family(config["name"]), "num_parameters": sum(p.numel() for p in model.parameters()),
+        "device": trainer.strategy.root_device.type, "test": test, "headline": headline, "plots": plots,
+        "best_checkpoint": ckpt.best_model_path if ckpt else "",
+        "epochs": trainer.current_epoch, "steps": trainer.global_step,
+        "torch": torch.__version__,
+    }
+    if timer is not None:
+        payload.update(fit_seconds=round(timer.seconds, 2), train_samples_per_s=round(timer.samples_per_second, 1))
+    baseline = getattr(datamodule, "baseline", None)
+    if callable(baseline):
+        payload["baseline"] = baseline()
+    write_json(run_dir / "metrics.json", payload)
+    print_summary(payload, console)
+    return payload
+
+
+def _family(name: str) -> str:
+    from ._registry import model_info
+
+    return model_info(name).family
+
+
+def print_summary(payload: dict, console: Console | None = None) -> None:
+    console = console or Console()
+    table = Table(title=f"{payload['app']} / {payload['run']}: {payload['model']} "
+                        f"({payload['num_parameters']:,} parameters) on {payload['device']}")
+    table.add_column("held-out metric")
+    table.add_column("value", justify="right")
+    for k, v in payload["test"].items():
+        table.add_row(k, f"{v:.4f}")
+    if "baseline" in payload:
+        b = payload["baseline"]
+        table.add_row(f"baseline: {b['description']}", f"{b['value']:.4f}")
+    console.print(table)
+    run_dir = Path(payload["run_dir"])
+    console.print(f"fit: {payload.get('fit_seconds', '?')} s, {payload.get('train_samples_per_s', '?')} samples/s")
+    console.print(f"wrote: {run_dir / 'metrics.json'}, {run_dir / 'model'}/, {run_dir / 'checkpoints'}/, "
+                  + ", ".join(str(run_dir / p) for p in payload["plots"]))

@@ -1,0 +1,181 @@
+"""What a run leaves for people: metrics.json, PNG plots, and the Markdown/HTML demo report."""
+
+from __future__ import annotations
+
+import csv
+import html
+import json
+import math
+import os
+import tempfile
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")  # files only; never a window
+import matplotlib.pyplot as plt  # noqa: E402
+
+
+def write_json(path: str | Path, payload: dict) -> Path:
+    """Write JSON atomically (temporary file + rename): a crash never leaves half a metrics.json."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    with os.fdopen(fd, "w") as f:
+        json.dump(payload, f, indent=2, sort_keys=True, default=_jsonable)
+        f.write("\n")
+    os.replace(tmp, path)
+    return path
+
+
+def _jsonable(o):
+    if hasattr(o, "item"):
+        return o.item()
+    if isinstance(o, Path):
+        return str(o)
+    raise TypeError(f"not JSON serialisable: {type(o).__name__}")
+
+
+def read_csv_log(path: str | Path) -> dict[str, list[tuple[float, float]]]:
+    """Lightning CSVLogger metrics.csv -> {metric: [(epoch or step, value), ...]} (epoch-level rows by epoch)."""
+    series: dict[str, list[tuple[float, float]]] = {}
+    with open(path, newline="") as f:
+        for row in csv.DictReader(f):
+            x = row.get("epoch") or row.get("step")
+            for key, value in row.items():
+                if key in ("epoch", "step") or value in ("", None):
+                    continue
+                series.setdefault(key, []).append((float(x), float(value)))
+    return series
+
+
+def plot_curves(csv_path: str | Path, out_png: str | Path, title: str = "") -> Path | None:
+    """Loss per epoch (train vs val) and every other epoch-level validation metric, one panel each."""
+    series = read_csv_log(csv_path)
+    losses = {k: v for k, v in series.items() if k.endswith("loss_epoch") or k in ("val_loss", "train_loss")}
+    others = {k: v for k, v in series.items() if k.startswith("val_") and k != "val_loss"}
+    if not losses and not others:
+        return None
+    fig, axes = plt.subplots(1, 1 + bool(others), figsize=(5 + 5 * bool(others), 3.6), squeeze=False)
+    for key, pts in sorted(losses.items()):
+        axes[0, 0].plot(*zip(*pts), marker=".", label=key.replace("_epoch", ""))
+    axes[0, 0].set(xlabel="epoch", ylabel="loss", title="loss", yscale="log")
+    axes[0, 0].legend()
+    if others:
+        for key, pts in sorted(others.items()):
+            axes[0, 1].plot(*zip(*pts), marker=".", label=key)
+        axes[0, 1].set(xlabel="epoch", title="validation")
+        axes[0, 1].legend()
+    if title:
+        fig.suptitle(title)
+    return _save(fig, out_png)
+
+
+def plot_gradient_norms(curves: dict[str, list[tuple[str, float]]], out_png: str | Path, title: str = "") -> Path:
+    """Gradient norm by layer depth (input on the left), one line per label: where gradients vanish or explode."""
+    fig, ax = plt.subplots(figsize=(7, 3.8))
+    for label, norms in curves.items():
+        ax.plot(range(len(norms)), [max(n, 1e-30) for _, n in norms], marker=".", label=label)
+    ax.set(xlabel="layer (input -> output)", ylabel="gradient L2 norm", yscale="log",
+           title=title or "gradient norm by depth")
+    ax.legend()
+    return _save(fig, out_png)
+
+
+def _save(fig, out_png: str | Path) -> Path:
+    out_png = Path(out_png)
+    out_png.parent.mkdir(parents=True, exist_ok=True)
+    fig.tight_layout()
+    fig.savefig(out_png, dpi=110)
+    plt.close(fig)
+    return out_png
+
+
+# -- the demo report ---------------------------------------------------------------------------------
+def _fmt(v) -> str:
+    if isinstance(v, float):
+        return "nan" if math.isnan(v) else f"{v:.4g}"
+    return str(v)
+
+
+def demo_report(results: list[dict], out_dir: str | Path, title: str = "zoo-suite demo") -> tuple[Path, Path]:
+    """Write ``report.md`` and ``report.html`` from the steps' metrics.json payloads (plus ``status``/``error``).
+
+    One section per step with its held-out metrics, baseline and plots, then a leaderboard of app x family.
+    """
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    md = [f"# {title}", "", "| step | model | device | held-out metric | value | baseline | seconds | samples/s |",
+          "|---|---|---|---|---|---|---|---|"]
+    for r in results:
+        head = r.get("headline", {})
+        base = r.get("baseline", {})
+        md.append(f"| {r['step']} | {r.get('model', '-')} | {r.get('device', '-')} | {head.get('name', r.get('status'))} "
+                  f"| {_fmt(head.get('value', '-'))} | {_fmt(base.get('value', '-'))} | {_fmt(r.get('fit_seconds', '-'))} "
+                  f"| {_fmt(r.get('train_samples_per_s', '-'))} |")
+    for r in results:
+        md += ["", f"## {r['step']}", ""]
+        if r.get("status") == "failed":
+            md += [f"Failed: `{r.get('error', '')}`"]
+            continue
+        md += [f"Run folder: `{r.get('run_dir', '')}`", ""]
+        if r.get("baseline"):
+            b = r["baseline"]
+            md += [f"Baseline ({b.get('description', '')}): {b.get('name', '')} = {_fmt(b.get('value'))}", ""]
+        md += ["| metric | value |", "|---|---|"] + [f"| {k} | {_fmt(v)} |" for k, v in r.get("test", {}).items()]
+        for plot in r.get("plots", []):
+            rel = os.path.relpath(Path(r["run_dir"]) / plot, out_dir)
+            md += ["", f"![{Path(plot).stem}]({rel})"]
+    board = _leaderboard(results)
+    if board:
+        families = sorted({f for row in board.values() for f in row})
+        md += ["", "## Leaderboard (app x family, held-out headline metric)", "",
+               "| app | " + " | ".join(families) + " |", "|---" * (len(families) + 1) + "|"]
+        for app, row in sorted(board.items()):
+            md.append(f"| {app} | " + " | ".join(_fmt(row.get(f, "-")) for f in families) + " |")
+    md_path = out_dir / "report.md"
+    md_path.write_text("\n".join(md) + "\n")
+    html_path = out_dir / "report.html"
+    html_path.write_text(_markdown_to_html("\n".join(md), title))
+    return md_path, html_path
+
+
+def _leaderboard(results: list[dict]) -> dict[str, dict[str, float]]:
+    board: dict[str, dict[str, float]] = {}
+    for r in results:
+        if r.get("status") != "failed" and "headline" in r and r.get("family"):
+            board.setdefault(r["app"], {})[r["family"]] = r["headline"]["value"]
+    return board
+
+
+def _markdown_to_html(md: str, title: str) -> str:
+    """Just enough Markdown (headings, tables, images, paragraphs) for our own reports."""
+    out, in_table = [], False
+    for line in md.splitlines():
+        if line.startswith("|"):
+            cells = [c.strip() for c in line.strip("|").split("|")]
+            if set("".join(cells)) <= set("-"):
+                continue
+            tag = "th" if not in_table else "td"
+            if not in_table:
+                out.append("<table>")
+                in_table = True
+            out.append("<tr>" + "".join(f"<{tag}>{html.escape(c)}</{tag}>" for c in cells) + "</tr>")
+            continue
+        if in_table:
+            out.append("</table>")
+            in_table = False
+        if line.startswith("#"):
+            level = len(line) - len(line.lstrip("#"))
+            out.append(f"<h{level}>{html.escape(line[level:].strip())}</h{level}>")
+        elif line.startswith("![") and "](" in line:
+            alt, src = line[2:].split("](", 1)
+            out.append(f'<p><img src="{html.escape(src.rstrip(")"))}" alt="{html.escape(alt)}" style="max-width:900px"></p>')
+        elif line.strip():
+            out.append(f"<p>{html.escape(line)}</p>")
+    if in_table:
+        out.append("</table>")
+    style = ("body{font-family:sans-serif;max-width:1000px;margin:2em auto}table{border-collapse:collapse}"
+             "td,th{border:1px solid #ccc;padding:4px 8px}")
+    return (f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
+            f"<style>{style}</style></head><body>\n" + "\n".join(out) + "\n</body></html>\n")
