@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 TORCH_PINS := torch==2.14.1 torchvision==0.29.1
 
-.PHONY: install test demo bench gpu-check lint clean
+.PHONY: install test demo gpu-check lint clean
 
 install: $(STAMP)
 

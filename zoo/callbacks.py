@@ -18,12 +18,13 @@ def layer_grad_norms(module: nn.Module) -> list[tuple[str, float]]:
             if p.grad is not None and p.ndim >= 2]
 
 
-def diagnose(norms: list[tuple[str, float]], vanish_ratio: float = 1e-4, explode_norm: float = 1e3
-             ) -> tuple[str, str]:
+def diagnose(norms: list[tuple[str, float]], vanish_ratio: float = 1e-4, vanish_norm: float = 1e-7,
+             explode_norm: float = 1e3) -> tuple[str, str]:
     """Verdict on one set of per-layer gradient norms: ``("healthy"|"vanishing"|"exploding", detail)``.
 
-    Exploding: a norm that is not finite or above ``explode_norm``. Vanishing: the smallest layer norm is below
-    ``vanish_ratio`` times the largest, i.e. some layers effectively stop learning while others move.
+    Exploding: a norm that is not finite or above ``explode_norm``. Vanishing: a layer's norm is below
+    ``vanish_norm``, or below ``vanish_ratio`` times the largest (some layers stop learning while others move).
+    The absolute floor matters: when the forward signal dies, every layer's gradient is tiny, the head's too.
     """
     if not norms:
         return "healthy", "no gradients"
@@ -34,10 +35,10 @@ def diagnose(norms: list[tuple[str, float]], vanish_ratio: float = 1e-4, explode
     small_name, small = min(norms, key=lambda t: t[1])
     if big > explode_norm:
         return "exploding", f"gradient norm of {big_name} is {big:.3g} (> {explode_norm:g})"
-    if big == 0.0 or small / big < vanish_ratio:
+    if small < vanish_norm or small / big < vanish_ratio:
         ratio = small / big if big else 0.0
-        return "vanishing", (f"gradient norm of {small_name} is {small:.3g}, {ratio:.2g} x that of {big_name} "
-                             f"({big:.3g}); threshold {vanish_ratio:g}")
+        return "vanishing", (f"gradient norm of {small_name} is {small:.3g} ({ratio:.2g} x the largest, "
+                             f"{big_name}'s {big:.3g}); thresholds: {vanish_norm:g} absolute, {vanish_ratio:g} relative")
     return "healthy", f"norms from {small:.3g} ({small_name}) to {big:.3g} ({big_name})"
 
 
@@ -47,9 +48,10 @@ class GradientHealth(L.Callback):
     At the end of fit it writes ``plots/gradient_norms.png`` (norm by depth, first and last check) in the run folder.
     """
 
-    def __init__(self, every_n_steps: int = 50, vanish_ratio: float = 1e-4, explode_norm: float = 1e3,
-                 log_norms: bool = True, plot: bool = True):
-        self.every_n_steps, self.vanish_ratio, self.explode_norm = every_n_steps, vanish_ratio, explode_norm
+    def __init__(self, every_n_steps: int = 50, vanish_ratio: float = 1e-4, vanish_norm: float = 1e-7,
+                 explode_norm: float = 1e3, log_norms: bool = True, plot: bool = True):
+        self.every_n_steps, self.explode_norm = every_n_steps, explode_norm
+        self.vanish_ratio, self.vanish_norm = vanish_ratio, vanish_norm
         self.log_norms, self.plot = log_norms, plot
         self.history: list[tuple[int, list[tuple[str, float]]]] = []
         self.verdicts: list[tuple[int, str, str]] = []
@@ -60,7 +62,7 @@ class GradientHealth(L.Callback):
             return
         norms = layer_grad_norms(pl_module)
         self.history.append((step, norms))
-        verdict, detail = diagnose(norms, self.vanish_ratio, self.explode_norm)
+        verdict, detail = diagnose(norms, self.vanish_ratio, self.vanish_norm, self.explode_norm)
         self.verdicts.append((step, verdict, detail))
         if verdict != "healthy":
             rank_zero_warn(f"GradientHealth: {verdict} gradients at step {step}: {detail}")

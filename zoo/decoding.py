@@ -76,8 +76,9 @@ def beam_search(model: nn.Module, src: torch.Tensor, beam_size: int = 4, max_len
     """Beam search over all sentences at once (B * beam_size rows); returns the best hypothesis per sentence.
 
     Each step ranks the 2K best extensions of the K live beams: an EOS among the top K finishes a hypothesis,
-    the K best non-EOS extensions live on (as in fairseq). A sentence is done when it has K finished hypotheses
-    or no live beam can still beat its best one. A hypothesis of n tokens (EOS counted) scores
+    the K best non-EOS extensions live on (as in fairseq). A sentence is done when its best live beam, normalised
+    at the current length, no longer beats its best finished hypothesis: exact for alpha=0 (log-probabilities only
+    fall), the usual heuristic otherwise (HF's early_stopping=False). A hypothesis of n tokens (EOS counted) scores
     log P / gnmt_penalty(n, alpha), alpha = ``length_penalty`` (0 ranks by plain log-probability); beams still
     alive at ``max_len`` compete with length max_len. Scores: that normalised score. With beam_size=1 this is
     exactly greedy_decode (same tokens)."""
@@ -93,7 +94,6 @@ def beam_search(model: nn.Module, src: torch.Tensor, beam_size: int = 4, max_len
         history = torch.zeros(b * k, 0, dtype=torch.long, device=dev)  # (B*K, t) tokens so far
         best_scores = torch.full((b,), float("-inf"), device=dev)
         best_hyps: list[list[int]] = [[] for _ in range(b)]
-        n_finished = torch.zeros(b, dtype=torch.long, device=dev)
         done = torch.zeros(b, dtype=torch.bool, device=dev)
         rank = torch.arange(2 * k, device=dev)
         for step in range(max_len):
@@ -112,18 +112,13 @@ def beam_search(model: nn.Module, src: torch.Tensor, beam_size: int = 4, max_len
             for i in (new_best > best_scores).nonzero().flatten().tolist():
                 best_scores[i] = new_best[i]
                 best_hyps[i] = history[rows[i, pos[i]]].tolist()
-            n_finished += ends.sum(1)
             # The K best non-EOS extensions live on.
             live = torch.where(tok == eos, r + 2 * k, r).topk(k, dim=1, largest=False).indices
             beam_scores = top.gather(1, live)  # (B, K)
             live_rows, prev = rows.gather(1, live).flatten(), tok.gather(1, live).flatten()  # (B*K,)
             history = torch.cat([history[live_rows], prev[:, None]], dim=1)
             state = reorder_state(state, live_rows)
-            # Log-probabilities only fall, so a live beam's best possible normalised score is bounded by
-            # dividing by the largest penalty it can still get.
-            penalty = max(gnmt_penalty(step + 2, length_penalty), gnmt_penalty(max_len, length_penalty))
-            bound = beam_scores[:, 0] / penalty
-            done |= (n_finished >= k) | (best_scores >= bound)
+            done |= best_scores >= beam_scores[:, 0] / gnmt_penalty(step + 1, length_penalty)
             if bool(done.all()):
                 break
         else:  # max_len reached: the best live beam competes too (beams are sorted by score)

@@ -7,6 +7,7 @@ CSV + TensorBoard logs. A killed run resumes with ``fit ... --ckpt_path last``.
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import lightning as L
@@ -26,6 +27,10 @@ from .report import plot_curves, write_json
 class ZooCLI(LightningCLI):
     def __init__(self, app: str, model_class, datamodule_class, args=None, **kwargs):
         self.app = app
+        # Called from Python with explicit args (zoo demo, tests), sys.argv belongs to someone else.
+        warnings.filterwarnings("ignore", message=".*LightningCLI's args parameter is intended.*")
+        # A resumed fit moves the old metrics.csv aside first (see _loggers), so nothing is deleted.
+        warnings.filterwarnings("ignore", message=".*Experiment logs directory .* exists and is not empty.*")
         kwargs.setdefault("save_config_callback", None)  # we write config.yaml into the run folder ourselves
         kwargs.setdefault("subclass_mode_data", True)
         kwargs.setdefault("auto_configure_optimizers", False)  # ZooTask configures its own
@@ -50,8 +55,7 @@ class ZooCLI(LightningCLI):
         if not trainer_cfg.get("default_root_dir"):
             kwargs["default_root_dir"] = str(run_dir)
         if trainer_cfg.get("logger") in (None, True):
-            kwargs["logger"] = [CSVLogger(run_dir, name="csv", version=""),
-                                TensorBoardLogger(run_dir, name="tensorboard", version="")]
+            kwargs["logger"] = self._loggers(run_dir)
         callbacks = list(trainer_cfg.get("callbacks") or [])
         if trainer_cfg.get("enable_checkpointing") is not False:
             callbacks.append(ModelCheckpoint(
@@ -65,6 +69,16 @@ class ZooCLI(LightningCLI):
         plugins = trainer_cfg.get("plugins") or []
         kwargs["plugins"] = (plugins if isinstance(plugins, list) else [plugins]) + [SafeCheckpointIO()]
         return super().instantiate_trainer(**kwargs)
+
+    def _loggers(self, run_dir: Path) -> list:
+        """CSV + TensorBoard in the run folder. Lightning's CSVLogger deletes an existing metrics.csv, so a resumed
+        fit first moves it aside (``plot_curves`` reads them all); test/validate/predict log in a folder of their own."""
+        if self.subcommand != "fit":
+            return [CSVLogger(run_dir / f"{self.subcommand}_logs", name="csv", version="")]
+        old = run_dir / "csv" / "metrics.csv"
+        if old.is_file():
+            old.rename(old.with_name(f"metrics.{int(old.stat().st_mtime)}.csv"))
+        return [CSVLogger(run_dir, name="csv", version=""), TensorBoardLogger(run_dir, name="tensorboard", version="")]
 
     def before_fit(self) -> None:
         self.run_dir.mkdir(parents=True, exist_ok=True)
@@ -91,8 +105,8 @@ def finish_run(app: str, run_dir: Path, trainer: L.Trainer, task, datamodule, te
     run_dir = Path(run_dir)
     test = {k: float(v) for k, v in test_metrics.items()}
     plots = []
-    csv_log = run_dir / "csv" / "metrics.csv"
-    if csv_log.is_file() and plot_curves(csv_log, run_dir / "plots" / "curves.png", title=f"{app}: {run_dir.name}"):
+    csv_logs = sorted((run_dir / "csv").glob("metrics*.csv"), key=lambda p: p.stat().st_mtime)
+    if csv_logs and plot_curves(csv_logs, run_dir / "plots" / "curves.png", title=f"{app}: {run_dir.name}"):
         plots.append("plots/curves.png")
     if (run_dir / "plots" / "gradient_norms.png").is_file():
         plots.append("plots/gradient_norms.png")

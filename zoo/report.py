@@ -11,6 +11,7 @@ import tempfile
 from pathlib import Path
 
 import matplotlib
+import matplotlib.ticker
 
 matplotlib.use("Agg")  # files only; never a window
 import matplotlib.pyplot as plt  # noqa: E402
@@ -36,22 +37,26 @@ def _jsonable(o):
     raise TypeError(f"not JSON serialisable: {type(o).__name__}")
 
 
-def read_csv_log(path: str | Path) -> dict[str, list[tuple[float, float]]]:
-    """Lightning CSVLogger metrics.csv -> {metric: [(epoch or step, value), ...]} (epoch-level rows by epoch)."""
-    series: dict[str, list[tuple[float, float]]] = {}
-    with open(path, newline="") as f:
-        for row in csv.DictReader(f):
-            x = row.get("epoch") or row.get("step")
-            for key, value in row.items():
-                if key in ("epoch", "step") or value in ("", None):
-                    continue
-                series.setdefault(key, []).append((float(x), float(value)))
-    return series
+def read_csv_log(paths: str | Path | list) -> dict[str, list[tuple[float, float]]]:
+    """Lightning CSVLogger metrics.csv file(s), oldest first -> {metric: [(epoch, value), ...]}.
+
+    A later file's value for the same epoch (a resumed run redoing an epoch) replaces the earlier one.
+    """
+    merged: dict[str, dict[float, float]] = {}
+    for path in paths if isinstance(paths, list) else [paths]:
+        with open(path, newline="") as f:
+            for row in csv.DictReader(f):
+                x = row.get("epoch") or row.get("step")
+                for key, value in row.items():
+                    if key in ("epoch", "step") or value in ("", None):
+                        continue
+                    merged.setdefault(key, {})[float(x)] = float(value)
+    return {k: sorted(v.items()) for k, v in merged.items()}
 
 
-def plot_curves(csv_path: str | Path, out_png: str | Path, title: str = "") -> Path | None:
+def plot_curves(csv_paths: str | Path | list, out_png: str | Path, title: str = "") -> Path | None:
     """Loss per epoch (train vs val) and every other epoch-level validation metric, one panel each."""
-    series = read_csv_log(csv_path)
+    series = read_csv_log(csv_paths)
     losses = {k: v for k, v in series.items() if k.endswith("loss_epoch") or k in ("val_loss", "train_loss")}
     others = {k: v for k, v in series.items() if k.startswith("val_") and k != "val_loss"}
     if not losses and not others:
@@ -76,6 +81,7 @@ def plot_gradient_norms(curves: dict[str, list[tuple[str, float]]], out_png: str
     fig, ax = plt.subplots(figsize=(7, 3.8))
     for label, norms in curves.items():
         ax.plot(range(len(norms)), [max(n, 1e-30) for _, n in norms], marker=".", label=label)
+    ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
     ax.set(xlabel="layer (input -> output)", ylabel="gradient L2 norm", yscale="log",
            title=title or "gradient norm by depth")
     ax.legend()

@@ -1,0 +1,62 @@
+"""The digits data module and the vision app's LightningCLI run folder."""
+
+import json
+
+import numpy as np
+import torch
+
+from apps.vision.app import APP, CONFIGS
+from apps.vision.cli import main as vision_main
+from apps.vision.data import DigitsDataModule, split_indices
+
+
+def test_split_is_fixed_disjoint_and_complete():
+    a = split_indices(1797, (0.15, 0.15), seed=0)
+    b = split_indices(1797, (0.15, 0.15), seed=0)
+    assert all(np.array_equal(x, y) for x, y in zip(a, b))
+    assert sum(len(x) for x in a) == 1797 and len(np.unique(np.concatenate(a))) == 1797
+    assert [len(x) for x in a] == [1257, 270, 270]
+
+
+def test_digits_data_module_and_baseline():
+    dm = DigitsDataModule(batch_size=32)
+    dm.setup()
+    x, y = next(iter(dm.train_dataloader()))
+    assert x.shape == (32, 1, 8, 8) and y.dtype == torch.int64
+    train_x = dm.train_set.tensors[0]
+    assert abs(train_x.mean()) < 1e-5 and abs(train_x.std() - 1) < 1e-4  # normalised by train statistics
+    base = dm.baseline()
+    assert base["name"] == "test_acc" and 0.9 < base["value"] < 1.0
+
+
+def test_fit_writes_the_run_folder_and_resumes(tmp_path):
+    args = ["-c", str(CONFIGS / "digits_demo.yaml"), "--name", "t", "--runs_dir", str(tmp_path),
+            "--trainer.enable_progress_bar", "false", "--trainer.enable_model_summary", "false"]
+    vision_main(["fit", *args, "--trainer.max_epochs", "2"])
+    run = tmp_path / "vision" / "t"
+    for path in ("config.yaml", "checkpoints/best.ckpt", "checkpoints/last.ckpt", "model/model.safetensors",
+                 "model/config.json", "model/README.md", "metrics.json", "plots/curves.png", "csv/metrics.csv"):
+        assert (run / path).is_file(), path
+    metrics = json.loads((run / "metrics.json").read_text())
+    assert metrics["model"] == "cnn_small" and metrics["family"] == "cnn" and metrics["epochs"] == 2
+    assert 0.5 < metrics["test"]["test_acc"] <= 1 and metrics["headline"]["name"] == "test_acc"
+    assert metrics["baseline"]["description"].startswith("logistic regression")
+    assert "max_epochs: 2" in (run / "config.yaml").read_text()
+
+    # a killed run resumes from last.ckpt
+    vision_main(["fit", *args, "--trainer.max_epochs", "3", "--ckpt_path", "last"])
+    assert json.loads((run / "metrics.json").read_text())["epochs"] == 3
+    assert len(list((run / "csv").glob("metrics*.csv"))) == 2  # the first attempt's log is kept
+
+    # test subcommand from a checkpoint
+    vision_main(["test", *args, "--ckpt_path", str(run / "checkpoints" / "best.ckpt")])
+    assert (run / "test_logs" / "csv" / "metrics.csv").is_file()
+    assert len(list((run / "csv").glob("metrics*.csv"))) == 2  # testing did not touch the fit logs
+
+
+def test_app_is_installed_as_entry_point():
+    from zoo.apps import discover_apps
+
+    apps = discover_apps()
+    assert apps["vision"] is APP and [s.name for s in APP.demo_steps] == ["digits"]
+    assert all((CONFIGS / f"digits_{p}.yaml").is_file() for p in APP.demo_steps[0].presets)
