@@ -12,7 +12,7 @@ import torch.nn as nn
 from .._registry import register_model
 from ..layers import sincos_encoding
 from ._base import build
-from .lstm_seq2seq import Seq2SeqModel
+from ._seq2seq import Seq2SeqModel
 from .transformer import MLP, Attention, EncoderBlock, key_padding_mask
 
 

@@ -60,3 +60,11 @@ def test_app_is_installed_as_entry_point():
     apps = discover_apps()
     assert apps["vision"] is APP and [s.name for s in APP.demo_steps] == ["digits"]
     assert all((CONFIGS / f"digits_{p}.yaml").is_file() for p in APP.demo_steps[0].presets)
+
+
+def test_every_preset_parses_and_runs_one_batch(tmp_path):
+    for config in sorted(CONFIGS.glob("*.yaml")):
+        vision_main(["fit", "-c", str(config), "--name", config.stem, "--runs_dir", str(tmp_path),
+                     "--trainer.accelerator", "cpu", "--trainer.fast_dev_run", "true",
+                     "--trainer.enable_progress_bar", "false"])
+        assert (tmp_path / "vision" / config.stem / "metrics.json").is_file(), config.name
