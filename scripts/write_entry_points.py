@@ -1,8 +1,9 @@
 """Register this source tree's entry points (the apps) in SITE without building it: a minimal dist-info folder."""
 
 import sys
-import tomllib
 from pathlib import Path
+
+import tomllib
 
 site = Path(sys.argv[1])
 project = tomllib.loads((Path(__file__).resolve().parents[1] / "pyproject.toml").read_text())["project"]

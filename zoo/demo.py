@@ -41,8 +41,9 @@ def run_steps(preset: str, runs_dir: Path, only: list[str] | None = None, max_se
 
 def results_table(results: list[dict], title: str) -> Table:
     table = Table(title=title)
-    for col in ("step", "model", "device", "seconds", "held-out metric", "value", "baseline", "samples/s"):
-        table.add_column(col, justify="right" if col in ("seconds", "value", "baseline", "samples/s") else "left")
+    for col in ("step", "model", "device", "seconds", "held-out", "value", "baseline", "samples/s"):
+        table.add_column(col, justify="right" if col in ("seconds", "value", "baseline", "samples/s") else "left",
+                         no_wrap=col in ("step", "model"))
     for r in results:
         if r["status"] == "failed":
             table.add_row(r["step"], "-", "-", str(r["wall_seconds"]), "[red]FAILED", r["error"][:60], "", "")

@@ -110,7 +110,7 @@ def finish_run(app: str, run_dir: Path, trainer: L.Trainer, task, datamodule, te
         plots.append("plots/curves.png")
     if (run_dir / "plots" / "gradient_norms.png").is_file():
         plots.append("plots/gradient_norms.png")
-    extra = task.evaluate_run(datamodule, run_dir) if hasattr(task, "evaluate_run") else {}
+    extra = task.evaluate_run(datamodule, run_dir)
     test.update(extra.get("metrics", {}))
     plots += extra.get("plots", [])
     model = task.model

@@ -92,6 +92,14 @@ class ZooTask(L.LightningModule):
         """Loss of one batch for ``stage`` in train/val/test; log what should be logged."""
         raise NotImplementedError(f"{type(self).__name__} must implement shared_step(batch, stage)")
 
+    def evaluate_run(self, datamodule, run_dir) -> dict:
+        """After fit and test (see ``zoo.lightning_cli.finish_run``): app-specific held-out evaluation.
+
+        Return ``{"metrics": {name: float}, "plots": [paths relative to run_dir]}``; both end up in metrics.json
+        and the report.
+        """
+        return {}
+
     # -- shared machinery ------------------------------------------------------------------------
     def metric_collections(self, metrics: MetricCollection) -> None:
         """One clone per stage (keys ``train_``, ``val_``, ``test_``: ModuleDict forbids ``train``), logged as
@@ -111,6 +119,8 @@ class ZooTask(L.LightningModule):
         return self.shared_step(batch, "test")
 
     def on_train_epoch_start(self) -> None:
+        if not self.hparams.freeze_backbone_epochs:
+            return  # leave any freezing a user did by hand alone
         frozen = self.current_epoch < self.hparams.freeze_backbone_epochs
         for p in self.model.backbone_parameters():
             p.requires_grad_(not frozen)
