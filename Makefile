@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 TORCH_PINS := torch==2.14.1 torchvision==0.29.1
 
-.PHONY: install test demo gpu-check lint clean
+.PHONY: install data test demo bench gpu-check lint clean
 
 install: $(STAMP)
 
@@ -15,11 +15,20 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[dev]' $(TORCH_PINS)
 	touch $(STAMP)
 
-test: $(STAMP)
+# Debian's dataset-fashion-mnist where apt is available; without it the apps fall back to bundled data.
+data:
+	bash scripts/install_data.sh
+
+test: $(STAMP) data
 	$(PY) -m pytest -q
 
-demo: $(STAMP)
+demo: $(STAMP) data
 	$(VENV)/bin/zoo demo
+
+# Quality benchmarks (long: every family on the quick presets), tables printed and JSON under runs/bench/.
+bench: $(STAMP) data
+	$(PY) -m apps.vision.bench
+	$(PY) -m apps.vision.finetune
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check zoo apps tests

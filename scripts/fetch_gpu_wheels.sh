@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Download, here, the wheels that the lent GPU machine's Python (3.12, with torch, lightning, transformers,
-# torchvision, rich, matplotlib, scikit-learn...) lacks, into .whl/ (git-ignored) for scripts/gpu_check.sh.
+# torchvision, rich, matplotlib, scikit-learn...) lacks, into .whl/ (git-ignored) for scripts/gpu_check.sh,
+# and the data sets the gpu presets read into .gpu-data/.
 # An app that needs another package there adds it to PACKAGES.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,3 +13,8 @@ for pkg in "${PACKAGES[@]}"; do
     -d .whl "$pkg"
 done
 ls -1 .whl
+# Fashion-MNIST (30 MB) for the vision app's gpu preset, when Debian's package is installed here.
+if [ -d /usr/share/datasets/fashion-mnist ]; then
+  mkdir -p .gpu-data && cp -r /usr/share/datasets/fashion-mnist .gpu-data/
+  echo "copied Fashion-MNIST to .gpu-data/fashion-mnist (carry .whl and .gpu-data)"
+fi

@@ -17,4 +17,5 @@ else
   $PY scripts/write_entry_points.py "$SITE"
   export PYTHONPATH="$PWD:$SITE${PYTHONPATH:+:$PYTHONPATH}"
 fi
+if [ -d .gpu-data/fashion-mnist ]; then export FASHION_MNIST_ROOT="$PWD/.gpu-data/fashion-mnist"; fi
 exec $PY -m zoo.gpu_check "$@"

@@ -1,4 +1,4 @@
-"""The vision app's entry for `zoo`: its CLI and its `zoo demo` steps. Kept light: heavy imports happen on use."""
+"""The vision app's entry for `zoo`: its CLI and its `zoo demo` step. Kept light: heavy imports happen on use."""
 
 from __future__ import annotations
 
@@ -16,14 +16,23 @@ def main(argv: list[str]) -> int:
     return cli_main(argv)
 
 
-def run_digits(preset: str, runs_dir: Path, max_seconds: float | None = None) -> Path:
-    """Fit the digits preset, test on the held-out split; returns the run folder."""
+def preset_config(preset: str) -> Path:
+    """Fashion-MNIST's preset when the data is installed, else the digits' (always there)."""
+    from .data import FashionMNISTDataModule
+
+    dataset = "fashion" if FashionMNISTDataModule.available() else "digits"
+    config = CONFIGS / f"{dataset}_{preset}.yaml"
+    if not config.is_file():
+        raise FileNotFoundError(f"no {preset!r} preset for {dataset}: {config} is missing")
+    return config
+
+
+def run_images(preset: str, runs_dir: Path, max_seconds: float | None = None) -> Path:
+    """Fit the preset, test on the held-out split and evaluate robustness; returns the run folder."""
     from .cli import main as cli_main
 
-    config = CONFIGS / f"digits_{preset}.yaml"
-    if not config.is_file():
-        raise FileNotFoundError(f"no preset {preset!r} for the digits step: {config} is missing")
-    name = f"{preset}_digits"
+    config = preset_config(preset)
+    name = config.stem  # e.g. fashion_demo
     args = ["fit", "-c", str(config), "--name", name, "--runs_dir", str(runs_dir)]
     if max_seconds:
         args += ["--trainer.max_time", _as_duration(max_seconds)]
@@ -40,7 +49,7 @@ def _as_duration(seconds: float) -> str:
 
 APP = App(
     name="vision",
-    help="image recognition: fit|validate|test|predict (LightningCLI)",
+    help="image recognition: fit|validate|test (LightningCLI), predict --ckpt, evaluate --ckpt",
     main=main,
-    demo_steps=(DemoStep("digits", run_digits, presets=("demo", "gpu")),),
+    demo_steps=(DemoStep("images", run_images, presets=("demo", "quick", "gpu")),),
 )

@@ -28,6 +28,7 @@ class CNN(ZooModel):
         kernel_size: int = 3,
         dropout: float = 0.0,
         max_pools: int = 3,
+        pool_every: int = 2,
         padding_mode: str = "zeros",
         vocab_size: int = 0,
         pad_id: int = 0,
@@ -55,7 +56,7 @@ class CNN(ZooModel):
                 bn(out) if norm == "batch" else nn.Identity(),
                 make_activation(activation),
             ))
-            pool = in_kind in POOLING_KINDS and i % 2 == 1 and pools < max_pools and i < depth - 1
+            pool = in_kind in POOLING_KINDS and i % pool_every == pool_every - 1 and pools < max_pools and i < depth - 1
             self.pool_after.append(pool)
             pools += pool
             chans = out

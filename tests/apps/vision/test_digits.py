@@ -18,13 +18,18 @@ def test_split_is_fixed_disjoint_and_complete():
     assert [len(x) for x in a] == [1257, 270, 270]
 
 
-def test_digits_data_module_and_baseline():
+def test_digits_data_module_spec_subset_resize_and_baseline():
     dm = DigitsDataModule(batch_size=32)
     dm.setup()
     x, y = next(iter(dm.train_dataloader()))
-    assert x.shape == (32, 1, 8, 8) and y.dtype == torch.int64
-    train_x = dm.train_set.tensors[0]
-    assert abs(train_x.mean()) < 1e-5 and abs(train_x.std() - 1) < 1e-4  # normalised by train statistics
+    assert x.shape == (32, 1, 8, 8) and y.dtype == torch.int64 and 0 <= x.min() and x.max() <= 1
+    spec = dm.spec
+    assert spec["in_channels"] == 1 and spec["image_size"] == 8 and len(spec["class_names"]) == 10
+    assert abs(spec["mean"][0] - dm.train_x.mean().item()) < 1e-6  # statistics of the training split only
+    small = DigitsDataModule(train_fraction=0.1, image_size=28)
+    small.setup()
+    assert len(small.train_y) == 126 and small.train_x.shape[1:] == (1, 28, 28)
+    assert torch.equal(small.test_y, dm.test_y)  # the same held-out split whatever the training subset
     base = dm.baseline()
     assert base["name"] == "test_acc" and 0.9 < base["value"] < 1.0
 
@@ -58,13 +63,20 @@ def test_app_is_installed_as_entry_point():
     from zoo.apps import discover_apps
 
     apps = discover_apps()
-    assert apps["vision"] is APP and [s.name for s in APP.demo_steps] == ["digits"]
-    assert all((CONFIGS / f"digits_{p}.yaml").is_file() for p in APP.demo_steps[0].presets)
+    assert apps["vision"] is APP and [s.name for s in APP.demo_steps] == ["images"]
+    for dataset in ("fashion", "digits"):
+        for preset in APP.demo_steps[0].presets:
+            assert (CONFIGS / f"{dataset}_{preset}.yaml").is_file(), (dataset, preset)
 
 
 def test_every_preset_parses_and_runs_one_batch(tmp_path):
+    from apps.vision.data import FashionMNISTDataModule
+
     for config in sorted(CONFIGS.glob("*.yaml")):
+        if config.stem.startswith("fashion") and not FashionMNISTDataModule.available():
+            continue  # needs Debian's dataset-fashion-mnist
         vision_main(["fit", "-c", str(config), "--name", config.stem, "--runs_dir", str(tmp_path),
                      "--trainer.accelerator", "cpu", "--trainer.fast_dev_run", "true",
-                     "--trainer.enable_progress_bar", "false"])
+                     "--trainer.enable_progress_bar", "false", "--model.eval_samples", "20",
+                     "--data.init_args.train_fraction", "0.01"])
         assert (tmp_path / "vision" / config.stem / "metrics.json").is_file(), config.name
