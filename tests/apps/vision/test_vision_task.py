@@ -45,6 +45,14 @@ def test_data_spec_fills_model_arguments_and_explicit_ones_win(digits):
     assert task.model.config["num_outputs"] == 4
 
 
+def test_wrong_channel_count_for_a_model_says_what_it_expects(digits):
+    task = VisionTask(model="resnet_small", data_spec=digits.spec)
+    task.register_buffer("mean", torch.zeros(3, 1, 1))  # pretend the images were colour
+    task.register_buffer("std", torch.ones(3, 1, 1))
+    with pytest.raises(ValueError, match=r"expects \(B, C, H, W\) float with 1 channels.*in_channels=3"):
+        task(torch.rand(2, 3, 8, 8))
+
+
 def test_wrong_image_size_for_a_model_says_what_it_expects(digits):
     task = VisionTask(model="transformer_small", data_spec=digits.spec, model_kwargs={"patch_size": 3})
     with pytest.raises(ValueError, match=r"not divisible by patch_size=3"):
