@@ -6,13 +6,14 @@ headline numbers for metrics.json.
 
 from __future__ import annotations
 
-import json
-import os
 from pathlib import Path
 
 import torch
 import torch.nn as nn
 from torchmetrics.functional.classification import multiclass_calibration_error, multiclass_confusion_matrix
+
+from zoo.cache import cache_dir
+from zoo.report import write_json
 
 from . import plots
 from .robustness import CORRUPTIONS, SEVERITIES, accuracy, adversarial_accuracy, cached_corruption, pgd
@@ -52,7 +53,7 @@ def evaluate(model: nn.Module, x: torch.Tensor, y: torch.Tensor, class_names: li
     subset = torch.randperm(len(y), generator=torch.Generator().manual_seed(seed))[:max_samples].sort().values
     xs, ys = x[subset], y[subset]
     clean = accuracy(model, xs, ys)
-    cache = cache or Path(os.environ.get("ZOO_CACHE", Path.home() / ".cache" / "zoo-suite")) / "vision" / "corruptions"
+    cache = cache or cache_dir("vision", "corruptions")
     shift = {kind: [accuracy(model, cached_corruption(xs, kind, s, seed, cache), ys) for s in SEVERITIES]
              for kind in CORRUPTIONS}
     mean_shift = sum(sum(v) for v in shift.values()) / (len(shift) * len(SEVERITIES))
@@ -71,7 +72,7 @@ def evaluate(model: nn.Module, x: torch.Tensor, y: torch.Tensor, class_names: li
         "corruption_accuracy_mean": mean_shift,
         "adversarial_accuracy": {tag(e): {"fgsm": f, "pgd": p} for e, f, p in zip(epsilons, fgsm_accs, pgd_accs)},
     }
-    (run_dir / "evaluation.json").write_text(json.dumps(tables, indent=2) + "\n")
+    write_json(run_dir / "evaluation.json", tables)
     metrics = {"test_ece": ece, "corruption_acc_mean": mean_shift,
                f"fgsm_acc_{tag(epsilons[mid])}": fgsm_accs[mid], f"pgd_acc_{tag(epsilons[mid])}": pgd_accs[mid]}
     return {"metrics": metrics, "plots": [str(p.relative_to(run_dir)) for p in made], "tables": tables}

@@ -7,7 +7,6 @@ with ``skip_bad=True`` it is skipped with a warning instead.
 from __future__ import annotations
 
 import hashlib
-import os
 import tarfile
 import warnings
 from pathlib import Path
@@ -17,17 +16,15 @@ import torch
 from PIL import Image, UnidentifiedImageError
 from rich.progress import track
 
+from zoo.cache import cache_dir
+
 from .data import ImageDataModule, resize
-
-
-def cache_dir() -> Path:
-    return Path(os.environ.get("ZOO_CACHE", Path.home() / ".cache" / "zoo-suite"))
 
 
 def extract_archive(archive: Path) -> Path:
     """Unpack a tar archive once into the cache; returns the folder (its single top folder if it has one)."""
     key = hashlib.sha1(f"{archive.resolve()}:{archive.stat().st_mtime_ns}".encode()).hexdigest()[:12]
-    out = cache_dir() / "imagefolders" / f"{archive.name.split('.')[0]}-{key}"
+    out = cache_dir("imagefolders", f"{archive.name.split('.')[0]}-{key}")
     if not out.is_dir():
         tmp = out.with_name(out.name + ".partial")
         tmp.mkdir(parents=True, exist_ok=True)
