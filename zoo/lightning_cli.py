@@ -25,6 +25,8 @@ from .report import plot_curves, write_json
 
 
 class ZooCLI(LightningCLI):
+    description = "Train and test with Lightning: -c CONFIG, --model.*, --data.*, --trainer.*, --name RUN."
+
     def __init__(self, app: str, model_class, datamodule_class, args=None, **kwargs):
         self.app = app
         # Called from Python with explicit args (zoo demo, tests), sys.argv belongs to someone else.
@@ -34,6 +36,7 @@ class ZooCLI(LightningCLI):
         kwargs.setdefault("save_config_callback", None)  # we write config.yaml into the run folder ourselves
         kwargs.setdefault("subclass_mode_data", True)
         kwargs.setdefault("auto_configure_optimizers", False)  # ZooTask configures its own
+        kwargs.setdefault("parser_kwargs", {"prog": f"zoo {app}", "description": self.description})
         super().__init__(model_class, datamodule_class, args=args, **kwargs)
 
     def add_arguments_to_parser(self, parser) -> None:

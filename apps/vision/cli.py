@@ -20,6 +20,10 @@ from .task import VisionTask
 
 
 class VisionCLI(ZooCLI):
+    description = ("Image recognition. fit|validate|test: LightningCLI (-c apps/vision/configs/<preset>.yaml). Also: "
+                   "`zoo vision predict --ckpt PATH IMAGE...` (top-k labels) and `zoo vision evaluate --ckpt PATH` "
+                   "(calibration, corruptions, FGSM/PGD).")
+
     def add_arguments_to_parser(self, parser) -> None:
         super().add_arguments_to_parser(parser)
         # The data module knows channels, size, classes and pixel statistics: hand them to the task.
