@@ -1,0 +1,1 @@
+"""English -> French translation with the zoo's seq2seq models."""

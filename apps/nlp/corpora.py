@@ -1,0 +1,116 @@
+"""Parallel English/French corpora from local files: Tatoeba/Anki TSV (plain or inside a zip) and two line-aligned
+files (plain or gzipped, as Multi30k ships). Bad lines are reported with file and line number, or skipped and
+counted when asked. Splits are by English sentence, so no test source sentence is ever seen in training, and
+every reference of a source sentence stays with it.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+Pair = tuple[str, str]  # (English, French)
+MAX_CHARS = 400  # longer "sentences" are almost always broken lines (several sentences, markup)
+
+
+@dataclass
+class Corpus:
+    pairs: list[Pair]
+    source: str
+    skipped: list[str] = field(default_factory=list)  # "file:line: reason" of each skipped line
+
+
+def check_sentence(text: str, where: str, max_chars: int = MAX_CHARS) -> str:
+    """The stripped sentence, or a ValueError saying where and what is wrong with it."""
+    text = text.strip()
+    if not text:
+        raise ValueError(f"{where}: empty sentence")
+    if len(text) > max_chars:
+        raise ValueError(f"{where}: sentence of {len(text)} characters (more than {max_chars}): {text[:60]!r}...")
+    return text
+
+
+def _open_text(path: Path) -> Iterator[str]:
+    """Lines of a text file: plain, gzipped, or the one corpus file inside a zip (macOS metadata ignored)."""
+    if path.suffix == ".zip":
+        with zipfile.ZipFile(path) as zf:
+            members = [n for n in zf.namelist() if n.endswith(".txt") and "__MACOSX" not in n
+                       and not Path(n).name.startswith("_")]
+            if len(members) != 1:
+                raise ValueError(f"{path}: expected one corpus .txt file inside, found {members or 'none'}")
+            with zf.open(members[0]) as raw:
+                yield from io.TextIOWrapper(raw, encoding="utf-8")
+        return
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "rt", encoding="utf-8") as f:
+        yield from f
+
+
+def read_tsv(path: str | Path, skip_bad: bool = False, max_chars: int = MAX_CHARS) -> Corpus:
+    """Tatoeba/Anki format: ``English<TAB>French[<TAB>attribution]`` a line."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"corpus {path} does not exist (expected English<TAB>French lines, or a zip of them)")
+    corpus = Corpus([], str(path))
+    for n, line in enumerate(_open_text(path), 1):
+        where = f"{path}:{n}"
+        try:
+            fields = line.rstrip("\n").split("\t")
+            if len(fields) < 2:
+                raise ValueError(f"{where}: expected English<TAB>French[<TAB>attribution], got {line.strip()[:60]!r}")
+            corpus.pairs.append((check_sentence(fields[0], f"{where} (English)", max_chars),
+                                 check_sentence(fields[1], f"{where} (French)", max_chars)))
+        except ValueError as e:
+            if not skip_bad:
+                raise ValueError(f"{e} (pass skip_bad=True to skip such lines)") from None
+            corpus.skipped.append(str(e))
+    return corpus
+
+
+def read_aligned(english: str | Path, french: str | Path, skip_bad: bool = False,
+                 max_chars: int = MAX_CHARS) -> Corpus:
+    """Two line-aligned files (plain or .gz): line i of one translates line i of the other."""
+    english, french = Path(english), Path(french)
+    for p in (english, french):
+        if not p.is_file():
+            raise FileNotFoundError(f"corpus file {p} does not exist")
+    en_lines, fr_lines = list(_open_text(english)), list(_open_text(french))
+    if len(en_lines) != len(fr_lines):
+        raise ValueError(f"{english} has {len(en_lines)} lines but {french} has {len(fr_lines)}: not aligned")
+    corpus = Corpus([], f"{english} + {french}")
+    for n, (en, fr) in enumerate(zip(en_lines, fr_lines), 1):
+        try:
+            corpus.pairs.append((check_sentence(en, f"{english}:{n}", max_chars),
+                                 check_sentence(fr, f"{french}:{n}", max_chars)))
+        except ValueError as e:
+            if not skip_bad:
+                raise ValueError(f"{e} (pass skip_bad=True to skip such lines)") from None
+            corpus.skipped.append(str(e))
+    return corpus
+
+
+def group_by_source(pairs: list[Pair]) -> dict[str, list[str]]:
+    """English sentence -> all its French references, in first-seen order, without duplicates."""
+    refs: dict[str, list[str]] = {}
+    for en, fr in pairs:
+        bucket = refs.setdefault(en, [])
+        if fr not in bucket:
+            bucket.append(fr)
+    return refs
+
+
+def split_by_source(pairs: list[Pair], val_fraction: float = 0.05, test_fraction: float = 0.05,
+                    seed: int = 0) -> dict[str, list[Pair]]:
+    """Seeded train/val/test split of the *English sentences*; each keeps all of its translations."""
+    refs = group_by_source(pairs)
+    sources = list(refs)
+    order = np.random.default_rng(seed).permutation(len(sources))
+    n_val, n_test = round(len(sources) * val_fraction), round(len(sources) * test_fraction)
+    parts = {"val": order[:n_val], "test": order[n_val:n_val + n_test], "train": order[n_val + n_test:]}
+    return {name: [(sources[i], fr) for i in sorted(idx) for fr in refs[sources[i]]] for name, idx in parts.items()}
