@@ -1,0 +1,140 @@
+"""TranslationTask: label-smoothed cross-entropy on next tokens, validation BLEU on a fixed subset (greedy),
+test BLEU and chrF with sacreBLEU (detokenized, every reference of a source sentence, signature kept)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sacrebleu
+import torch
+import torch.nn as nn
+from tokenizers import Tokenizer
+
+from zoo.decoding import beam_search, greedy_decode
+from zoo.task import ZooTask
+
+from .corpora import check_sentence
+from .tokenizer import decode, encode
+
+
+class TranslationTask(ZooTask):
+    monitor, monitor_mode, headline = "val_bleu", "max", "test_bleu"
+
+    def __init__(self, *args, data_spec: dict[str, Any] | None = None, label_smoothing: float = 0.1,
+                 val_bleu_sentences: int = 300, beam_size: int = 4, length_penalty: float = 0.6,
+                 max_decode_len: int = 80, **kwargs):
+        """
+        Args:
+            data_spec: vocabulary size and special ids from the data module (linked by the CLI).
+            label_smoothing: cross-entropy label smoothing.
+            val_bleu_sentences: validation sentences translated (greedy) for ``val_bleu`` each epoch.
+            beam_size: beam width for the test split (1: greedy).
+            length_penalty: GNMT length-penalty exponent for beam search.
+            max_decode_len: longest output, in tokens.
+        """
+        self._label_smoothing = label_smoothing
+        super().__init__(*args, **kwargs)
+        self.tokenizer: Tokenizer | None = None
+
+    def configure_models(self) -> None:
+        spec = self.hparams.get("data_spec") or {}
+        if spec:
+            kwargs = dict(self.hparams.model_kwargs or {})
+            kwargs.setdefault("in_kind", "seq2seq")
+            for key in ("vocab_size", "pad_id", "bos_id", "eos_id"):
+                kwargs.setdefault(key, spec[key])
+            self.hparams["model_kwargs"] = kwargs
+        super().configure_models()
+
+    def configure_losses(self) -> None:
+        self.criterion = nn.CrossEntropyLoss(ignore_index=self.model.pad_id, label_smoothing=self._label_smoothing)
+
+    # -- the tokenizer lives with the model -----------------------------------------------------------
+    def setup(self, stage: str) -> None:
+        dm = self.trainer.datamodule if self._trainer is not None else None
+        if dm is not None and getattr(dm, "tokenizer", None) is not None:
+            self.tokenizer = dm.tokenizer
+
+    def on_save_checkpoint(self, checkpoint: dict) -> None:
+        if self.tokenizer is not None:
+            checkpoint["tokenizer"] = self.tokenizer.to_str()
+
+    def on_load_checkpoint(self, checkpoint: dict) -> None:
+        if "tokenizer" in checkpoint:
+            self.tokenizer = Tokenizer.from_str(checkpoint["tokenizer"])
+
+    # -- training -------------------------------------------------------------------------------------
+    def shared_step(self, batch, stage: str) -> torch.Tensor:
+        src, tgt_in, tgt_out = batch
+        logits = self.model(src, tgt_in)  # (B, T, V)
+        loss = self.criterion(logits.flatten(0, 1).float(), tgt_out.flatten())
+        tokens = int((tgt_out != self.model.pad_id).sum())
+        self.log(f"{stage}_loss", loss, prog_bar=True, on_step=stage == "train", on_epoch=True, batch_size=tokens)
+        return loss
+
+    def on_validation_epoch_end(self) -> None:
+        dm = self.trainer.datamodule
+        if self.tokenizer is None or not hasattr(dm, "references") or self.trainer.sanity_checking:
+            return
+        sources, refs = dm.references("val")
+        n = self.hparams.val_bleu_sentences
+        hyps = self.translate(sources[:n], beam_size=1)
+        self.log("val_bleu", bleu(hyps, refs[:n])[0], prog_bar=True)
+
+    def on_test_epoch_end(self) -> None:
+        dm = self.trainer.datamodule
+        if self.tokenizer is None or not hasattr(dm, "references"):
+            return
+        sources, refs = dm.references("test")
+        hyps = self.translate(sources, beam_size=self.hparams.beam_size)
+        (b, b_sig), (c, c_sig) = bleu(hyps, refs), chrf(hyps, refs)
+        self.log_dict({"test_bleu": b, "test_chrf": c})
+        self.test_outputs = {"sources": sources, "hypotheses": hyps, "references": refs,
+                             "signature": {"bleu": b_sig, "chrf": c_sig}}
+
+    # -- use ------------------------------------------------------------------------------------------
+    @torch.no_grad()
+    def translate(self, sentences: list[str], beam_size: int = 1, batch_size: int = 64) -> list[str]:
+        """English sentences -> French, batched; beam_size 1 is greedy. Empty or over-long input gets a clear error."""
+        if self.tokenizer is None:
+            raise RuntimeError("this task has no tokenizer yet: train it, or load a checkpoint written by training")
+        sentences = [check_sentence(s, f"sentence {i + 1}") for i, s in enumerate(sentences)]
+        ids = encode(self.tokenizer, sentences)
+        limit = self.hparams.max_decode_len
+        for i, row in enumerate(ids):
+            if len(row) > 4 * limit:
+                raise ValueError(f"sentence {i + 1} is {len(row)} tokens long; at most {4 * limit} are translated")
+        order = sorted(range(len(ids)), key=lambda i: len(ids[i]))  # similar lengths together: less padding
+        out: list[str] = [""] * len(ids)
+        device = next(self.model.parameters()).device
+        for start in range(0, len(order), batch_size):
+            idx = order[start:start + batch_size]
+            width = max(len(ids[i]) for i in idx)
+            src = torch.full((len(idx), width), self.model.pad_id, dtype=torch.long)
+            for r, i in enumerate(idx):
+                src[r, :len(ids[i])] = torch.tensor(ids[i])
+            src = src.to(device)
+            if beam_size > 1:
+                hyps, _ = beam_search(self.model, src, beam_size, limit, self.hparams.length_penalty)
+            else:
+                hyps, _ = greedy_decode(self.model, src, limit)
+            for i, text in zip(idx, decode(self.tokenizer, hyps)):
+                out[i] = text
+        return out
+
+
+def _transpose(refs: list[list[str]]) -> list[list[str]]:
+    """sacreBLEU wants reference *streams*: stream k holds the k-th reference of every sentence ('' if none)."""
+    depth = max(len(r) for r in refs)
+    return [[r[k] if k < len(r) else "" for r in refs] for k in range(depth)]
+
+
+def bleu(hyps: list[str], refs: list[list[str]]) -> tuple[float, str]:
+    """Corpus BLEU, detokenized (sacreBLEU's 13a tokenizer), all references of each sentence: (score, signature)."""
+    metric = sacrebleu.BLEU()
+    return metric.corpus_score(hyps, _transpose(refs)).score, str(metric.get_signature())
+
+
+def chrf(hyps: list[str], refs: list[list[str]]) -> tuple[float, str]:
+    metric = sacrebleu.CHRF()
+    return metric.corpus_score(hyps, _transpose(refs)).score, str(metric.get_signature())

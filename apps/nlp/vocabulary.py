@@ -1,0 +1,484 @@
+"""The lexicon of the English→French grammar in `grammar.py`: nouns, adjectives, verbs and names.
+
+Every entry is keyed by its English form, which is unique across its table, so a sentence specification
+built from English keys renders to exactly one French sentence. Nouns and adjectives carry *kinds* that say
+what may be combined with what (a "white house" but not a "tired house"):
+
+    p person   a animal   t thing   w work (story, song, film)   f food   d drink   l place
+    c city (names only)
+
+Regular plurals and agreement forms are derived; only the irregular ones are written out.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# 'y' is left out on purpose: French does not elide before it ("le yaourt").
+VOWELS = frozenset("aeiouàâäéèêëîïôöûüœ")
+# Words whose h is "aspirated": no elision, "le hibou" and not "l'hibou".
+H_ASPIRE = frozenset({"hibou", "hiboux", "haricot", "héros"})
+
+
+def starts_with_vowel(word: str) -> bool:
+    """True where French elides before `word` (vowel or mute h: "l'arbre", "l'homme")."""
+    w = word.lower()
+    return w[0] in VOWELS or (w[0] == "h" and w not in H_ASPIRE)
+
+
+def en_plural(word: str) -> str:
+    if word.endswith(("s", "sh", "ch", "x", "to")):
+        return word + "es"
+    if word.endswith("y") and word[-2] not in "aeiou":
+        return word[:-1] + "ies"
+    return word + "s"
+
+
+def en_third_person(verb: str) -> str:
+    """English present, 3rd person singular: sees, watches, carries, goes, has."""
+    if verb == "have":
+        return "has"
+    return verb + "es" if verb.endswith("o") else en_plural(verb)
+
+
+def fr_plural(word: str) -> str:
+    if word.endswith(("s", "x", "z")):
+        return word
+    if word.endswith(("eau", "eu")):
+        return word + "x"
+    if word.endswith("al"):
+        return word[:-2] + "aux"
+    return word + "s"
+
+
+@dataclass(frozen=True)
+class Noun:
+    en: str
+    fr: str
+    gender: str  # "m" | "f"
+    kind: str
+    en_pl: str
+    fr_pl: str
+
+
+@dataclass(frozen=True)
+class Adjective:
+    en: str
+    forms: tuple[str, str, str, str]  # masculine singular, feminine singular, masculine plural, feminine plural
+    kinds: str
+    pre: bool  # placed before the noun ("un grand chat") rather than after ("un chat blanc")
+    elided: str | None  # masculine singular before a vowel: "un bel arbre", "le vieil homme"
+
+    def form(self, gender: str, plural: bool) -> str:
+        return self.forms[(gender == "f") + 2 * plural]
+
+
+@dataclass(frozen=True)
+class Verb:
+    en: str
+    fr: str  # infinitive
+    subjects: str  # kinds
+    objects: tuple[str, ...]  # noun keys and name keys it takes as object
+    prep: str | None = None  # French preposition before the object ("aller à")
+    en_prep: str | None = None  # English particle ("go to", "listen to")
+    generic: bool = False  # verbs of liking take definite objects in French ("j'aime les chats"): no "a"
+
+
+@dataclass(frozen=True)
+class Name:
+    en: str
+    fr: str
+    gender: str
+    kind: str  # "p" or "c"
+
+
+# kind English French gender [English plural|-] [French plural]
+_NOUNS = """
+p boy garçon m
+p girl fille f
+p man homme m men
+p woman femme f women
+p child enfant m children
+p friend ami m
+p brother frère m
+p sister sœur f
+p father père m
+p mother mère f
+p uncle oncle m
+p aunt tante f
+p teacher professeur m
+p doctor médecin m
+p student étudiant m
+p neighbour voisin m
+p baker boulanger m
+p king roi m
+p queen reine f
+p actress actrice f
+p singer chanteur m
+p grandfather grand-père m - grands-pères
+p grandmother grand-mère f - grands-mères
+p baby bébé m
+p nurse infirmière f
+p farmer fermier m
+p waiter serveur m
+p engineer ingénieur m
+a cat chat m
+a dog chien m
+a horse cheval m
+a bird oiseau m
+a mouse souris f mice
+a cow vache f
+a pig cochon m
+a rabbit lapin m
+a owl hibou m - hiboux
+a duck canard m
+a hen poule f
+a wolf loup m wolves
+a bear ours m
+a fox renard m
+a lion lion m
+a elephant éléphant m
+a tiger tigre m
+a frog grenouille f
+a goat chèvre f
+a snake serpent m
+a monkey singe m
+a turtle tortue f
+a bee abeille f
+a ant fourmi f
+a eagle aigle m
+t book livre m
+t table table f
+t chair chaise f
+t car voiture f
+t bicycle vélo m
+t ball ballon m
+t letter lettre f
+t pen stylo m
+t bag sac m
+t hat chapeau m
+t shirt chemise f
+t dress robe f
+t shoe chaussure f
+t key clé f
+t door porte f
+t window fenêtre f
+t bed lit m
+t lamp lampe f
+t clock horloge f
+t phone téléphone m
+t computer ordinateur m
+t painting tableau m
+t flower fleur f
+t tree arbre m
+t star étoile f
+t box boîte f
+t plate assiette f
+t cup tasse f
+t glass verre m
+t newspaper journal m
+w film film m
+w song chanson f
+w story histoire f
+t wardrobe armoire f
+t umbrella parapluie m
+t coat manteau m
+t boat bateau m
+t train train m
+t plane avion m
+t knife couteau m knives
+t map carte f
+t toy jouet m
+t ring bague f
+t stone pierre f
+f apple pomme f
+f bread pain m
+f cake gâteau m
+f cheese fromage m
+f egg œuf m
+f orange orange f
+f banana banane f
+f pear poire f
+f soup soupe f
+f tomato tomate f
+f carrot carotte f
+f strawberry fraise f
+f lemon citron m
+f pie tarte f
+f sandwich sandwich m
+f chicken poulet m
+d coffee café m
+d tea thé m
+d juice jus m
+d lemonade limonade f
+d beer bière f
+d wine vin m
+l house maison f
+l school école f
+l garden jardin m
+l park parc m
+l market marché m
+l shop magasin m
+l church église f
+l hospital hôpital m
+l hotel hôtel m
+l beach plage f
+l forest forêt f
+l city ville f
+l village village m
+l library bibliothèque f
+l museum musée m
+l station gare f
+l farm ferme f
+l bakery boulangerie f
+l restaurant restaurant m
+l island île f
+l office bureau m
+l castle château m
+l bridge pont m
+l street rue f
+l airport aéroport m
+l kitchen cuisine f
+l bedroom chambre f
+"""
+
+# kinds position(< before the noun, > after) English French-m.sg [f.sg|-] [m.pl|-] [elided m.sg]; "=" invariable
+_ADJECTIVES = """
+patfl < big grand
+patfl < small petit
+patflw < beautiful beau belle beaux bel
+patl < pretty joli
+pa < young jeune
+patl < old vieux vieille vieux vieil
+patfdw < good bon bonne
+ptlw < new nouveau nouvelle nouveaux nouvel
+patfdw < bad mauvais
+pa < fat gros grosse
+tlw < long long longue
+atfl > white blanc blanche
+atfl > black noir
+atfl > red rouge
+atfl > green vert
+atfl > blue bleu
+atfl > yellow jaune
+atl > grey gris
+atl > brown marron =
+pa > happy heureux heureuse
+paw > sad triste
+pa > tired fatigué
+pa > kind gentil gentille
+p > nice sympathique
+paw > funny drôle
+pa > clever intelligent
+pa > lazy paresseux paresseuse
+p > proud fier fière
+pa > angry fâché
+pa > sick malade
+pa > strong fort
+pa > calm calme
+at > fast rapide
+at > slow lent
+tfdl > expensive cher chère
+tl > clean propre
+atl > dirty sale
+tl > empty vide
+tl > full plein
+tf > heavy lourd
+tf > light léger légère
+tfdl > hot chaud
+tfdl > cold froid
+fd > sweet doux douce
+fd > fresh frais fraîche
+tf > dry sec sèche
+fd > delicious délicieux délicieuse
+ptlw > famous célèbre
+tlw > modern moderne
+tl > ancient ancien ancienne
+l > quiet tranquille
+pal > noisy bruyant
+al > dangerous dangereux dangereuse
+tf > round rond
+t > broken cassé
+patw > strange étrange
+a > wild sauvage
+"""
+
+_NAMES = """
+p m Paul Paul
+p f Marie Marie
+p f Anne Anne
+p m Louis Louis
+p f Julie Julie
+p f Emma Emma
+p m Hugo Hugo
+p f Léa Léa
+p m Thomas Thomas
+p f Sophie Sophie
+p m Lucas Lucas
+p f Claire Claire
+p f Alice Alice
+p m Antoine Antoine
+p m Émile Émile
+p m Nicolas Nicolas
+p f Camille Camille
+p f Isabelle Isabelle
+p m Olivier Olivier
+p f Chloé Chloé
+p m Marc Marc
+p f Élise Élise
+p m Pierre Pierre
+c f Paris Paris
+c f Lyon Lyon
+c f Marseille Marseille
+c f Lille Lille
+c f Bordeaux Bordeaux
+c f Avignon Avignon
+c f Orléans Orléans
+c f Amiens Amiens
+c f Toulouse Toulouse
+c f Rome Rome
+c f London Londres
+c f Berlin Berlin
+c f Madrid Madrid
+c f Athens Athènes
+c f Venice Venise
+c f Amsterdam Amsterdam
+c f Oslo Oslo
+c f Lisbon Lisbonne
+c f Brussels Bruxelles
+c f Geneva Genève
+"""
+
+# Present tense, je tu il nous vous ils, of the verbs the regular -er/-ir/-re patterns get wrong.
+IRREGULAR = {
+    "être": "suis es est sommes êtes sont",
+    "avoir": "ai as a avons avez ont",
+    "aller": "vais vas va allons allez vont",
+    "faire": "fais fais fait faisons faites font",
+    "voir": "vois vois voit voyons voyez voient",
+    "prendre": "prends prends prend prenons prenez prennent",
+    "vouloir": "veux veux veut voulons voulez veulent",
+    "pouvoir": "peux peux peut pouvons pouvez peuvent",
+    "venir": "viens viens vient venons venez viennent",
+    "lire": "lis lis lit lisons lisez lisent",
+    "boire": "bois bois boit buvons buvez boivent",
+    "écrire": "écris écris écrit écrivons écrivez écrivent",
+    "connaître": "connais connais connaît connaissons connaissez connaissent",
+    "suivre": "suis suis suit suivons suivez suivent",
+    "ouvrir": "ouvre ouvres ouvre ouvrons ouvrez ouvrent",
+    "acheter": "achète achètes achète achetons achetez achètent",
+    "préférer": "préfère préfères préfère préférons préférez préfèrent",
+    "appeler": "appelle appelles appelle appelons appelez appellent",
+    "nettoyer": "nettoie nettoies nettoie nettoyons nettoyez nettoient",
+}
+_ENDINGS = {"er": "e es e ons ez ent", "ir": "is is it issons issez issent", "re": "s s _ ons ez ent"}
+
+
+def conjugate(infinitive: str, person: int) -> str:
+    """Present tense; `person` 0-5 is je, tu, il/elle, nous, vous, ils/elles."""
+    if infinitive in IRREGULAR:
+        return IRREGULAR[infinitive].split()[person]
+    stem, ending = infinitive[:-2], _ENDINGS[infinitive[-2:]].split()[person].strip("_")
+    if person == 3 and stem.endswith("g"):  # keeps the soft g: "nous mangeons"
+        stem += "e"
+    if person == 3 and stem.endswith("c"):  # keeps the soft c: "nous commençons"
+        stem = stem[:-1] + "ç"
+    return stem + ending
+
+
+def _nouns() -> dict[str, Noun]:
+    out = {}
+    for line in _NOUNS.strip().splitlines():
+        kind, en, fr, gender, *rest = line.split()
+        en_pl = rest[0] if rest and rest[0] != "-" else en_plural(en)
+        out[en] = Noun(en, fr, gender, kind, en_pl, rest[1] if len(rest) > 1 else fr_plural(fr))
+    return out
+
+
+def _adjectives() -> dict[str, Adjective]:
+    out = {}
+    for line in _ADJECTIVES.strip().splitlines():
+        kinds, position, en, ms, *rest = line.split()
+        if rest == ["="]:
+            forms = (ms, ms, ms, ms)
+        else:
+            rest += ["-"] * (3 - len(rest))
+            fs = rest[0] if rest[0] != "-" else ms if ms.endswith("e") else ms + "e"
+            mp = rest[1] if rest[1] != "-" else ms if ms.endswith(("s", "x")) else ms + "s"
+            forms = (ms, fs, mp, fs + "s")
+        elided = rest[2] if len(rest) > 2 and rest[2] not in ("-", "=") else None
+        out[en] = Adjective(en, forms, kinds, position == "<", elided)
+    return out
+
+
+NOUNS = _nouns()
+ADJECTIVES = _adjectives()
+NAMES = {en: Name(en, fr, gender, kind) for kind, gender, en, fr in map(str.split, _NAMES.strip().splitlines())}
+
+
+def _verb(en: str, fr: str, subjects: str, objects: str, **kw) -> Verb:
+    """`objects`: kind letters (one word of them, e.g. "tfd") and/or noun keys ("book letter")."""
+    keys: list[str] = []
+    for word in objects.split():
+        if word in NOUNS:
+            keys.append(word)
+        else:
+            keys += [k for k, n in NOUNS.items() if n.kind in word]
+            keys += [k for k, n in NAMES.items() if n.kind in word]
+    return Verb(en, fr, subjects, tuple(keys), **kw)
+
+
+VERBS = {
+    v.en: v
+    for v in [
+        _verb("see", "voir", "pa", "patfdlw"),
+        _verb("watch", "regarder", "pa", "pat"),
+        _verb("like", "aimer", "pa", "patfdlw", generic=True),
+        _verb("love", "adorer", "p", "patfdlcw", generic=True),
+        _verb("hate", "détester", "p", "patfdlw", generic=True),
+        _verb("prefer", "préférer", "p", "atfdw", generic=True),
+        _verb("want", "vouloir", "pa", "atfd"),
+        _verb("have", "avoir", "p", "atfd"),
+        _verb("eat", "manger", "pa", "f"),
+        _verb("drink", "boire", "pa", "d"),
+        _verb("take", "prendre", "p", "tfd"),
+        _verb("make", "faire", "p", "cake pie soup sandwich bread"),
+        _verb("find", "trouver", "pa", "at"),
+        _verb("look", "chercher", "pa", "pat", en_prep="for"),
+        _verb("wait", "attendre", "p", "p train boat plane", en_prep="for"),
+        _verb("carry", "porter", "p", "t"),
+        _verb("buy", "acheter", "p", "tfd"),
+        _verb("sell", "vendre", "p", "atfd"),
+        _verb("read", "lire", "p", "book letter newspaper map story"),
+        _verb("write", "écrire", "p", "book letter story song"),
+        # English "listen to" but a direct object in French: "j'écoute la chanson".
+        _verb("listen", "écouter", "pa", "p song bird", en_prep="to"),
+        _verb("wash", "laver", "p", "at"),
+        _verb("clean", "nettoyer", "p", "tl"),
+        _verb("open", "ouvrir", "p", "door window box book bag"),
+        _verb("close", "fermer", "p", "door window box book bag"),
+        _verb("choose", "choisir", "p", "tfd"),
+        _verb("finish", "finir", "p", "book story song soup cake"),
+        _verb("draw", "dessiner", "p", "patfl"),
+        _verb("visit", "visiter", "p", "lc"),
+        _verb("know", "connaître", "p", "plc"),
+        _verb("help", "aider", "p", "pa"),
+        _verb("call", "appeler", "p", "pa"),
+        _verb("repair", "réparer", "p", "car bicycle clock phone computer door window lamp chair table boat"),
+        _verb("cook", "cuisiner", "p", "f"),
+        _verb("bring", "apporter", "p", "tfd"),
+        _verb("lose", "perdre", "p", "t"),
+        _verb("forget", "oublier", "p", "t"),
+        _verb("begin", "commencer", "p", "book story song film"),
+        _verb("throw", "lancer", "p", "ball stone"),
+        _verb("catch", "attraper", "pa", "a ball"),
+        _verb("follow", "suivre", "pa", "pa"),
+        _verb("go", "aller", "pa", "lc", prep="à", en_prep="to"),
+        _verb("come", "venir", "pa", "lc", prep="de", en_prep="from"),
+        _verb("speak", "parler", "p", "p", prep="à", en_prep="to"),
+        _verb("talk", "parler", "p", "patflw", prep="de", en_prep="about"),
+        _verb("think", "penser", "p", "patflw", prep="à", en_prep="about"),
+        _verb("play", "jouer", "pa", "pa ball", prep="avec", en_prep="with"),
+        _verb("arrive", "arriver", "pa", "l", prep="à", en_prep="at"),
+    ]
+}
