@@ -33,7 +33,8 @@ import random
 from contextlib import nullcontext
 from dataclasses import dataclass, replace
 
-from .vocabulary import ADJECTIVES, NAMES, NOUNS, VERBS, conjugate, en_third_person, starts_with_vowel
+from .morphology import conjugate, en_third_person, starts_with_vowel
+from .vocabulary import ADJECTIVES, NAMES, NOUNS, VERBS
 
 # English pronoun -> (person 0-5, French, gender for agreement)
 PRONOUNS = {

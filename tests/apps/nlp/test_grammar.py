@@ -13,7 +13,8 @@ from apps.nlp.grammar import (
     random_sentence,
     render,
 )
-from apps.nlp.vocabulary import ADJECTIVES, NOUNS, VERBS, conjugate
+from apps.nlp.morphology import conjugate
+from apps.nlp.vocabulary import ADJECTIVES, NOUNS, VERBS
 
 S = Sentence
 THE_CAT = NP("cat")
