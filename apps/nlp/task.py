@@ -3,6 +3,7 @@ test BLEU and chrF with sacreBLEU (detokenized, every reference of a source sent
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import sacrebleu
@@ -91,6 +92,17 @@ class TranslationTask(ZooTask):
         self.log_dict({"test_bleu": b, "test_chrf": c})
         self.test_outputs = {"sources": sources, "hypotheses": hyps, "references": refs,
                              "signature": {"bleu": b_sig, "chrf": c_sig}}
+
+    def evaluate_run(self, datamodule, run_dir) -> dict:
+        """Sample translations beside their references, and the sacreBLEU signatures, in the run folder."""
+        out = getattr(self, "test_outputs", None)
+        if not out:
+            return {}
+        lines = [f"sacreBLEU: {out['signature']['bleu']}", f"chrF: {out['signature']['chrf']}", ""]
+        for src, hyp, refs in list(zip(out["sources"], out["hypotheses"], out["references"]))[:200]:
+            lines += [f"EN   {src}", f"OUT  {hyp}", *[f"REF  {r}" for r in refs], ""]
+        (Path(run_dir) / "samples.txt").write_text("\n".join(lines), encoding="utf-8")
+        return {}
 
     # -- use ------------------------------------------------------------------------------------------
     @torch.no_grad()
