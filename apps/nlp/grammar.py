@@ -34,7 +34,8 @@ from contextlib import nullcontext
 from dataclasses import dataclass, replace
 
 from .morphology import conjugate, en_third_person, starts_with_vowel
-from .vocabulary import ADJECTIVES, NAMES, NOUNS, VERBS
+from .verbs import VERBS
+from .vocabulary import ADJECTIVES, NAMES, NOUNS
 
 # English pronoun -> (person 0-5, French, gender for agreement)
 PRONOUNS = {

@@ -14,7 +14,8 @@ from apps.nlp.grammar import (
     render,
 )
 from apps.nlp.morphology import conjugate
-from apps.nlp.vocabulary import ADJECTIVES, NOUNS, VERBS
+from apps.nlp.verbs import VERBS
+from apps.nlp.vocabulary import ADJECTIVES, NOUNS
 
 S = Sentence
 THE_CAT = NP("cat")
