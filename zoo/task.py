@@ -70,9 +70,15 @@ class ZooTask(L.LightningModule):
         self.configure_metrics()
 
     # -- hooks apps override ---------------------------------------------------------------------
+    def model_defaults(self) -> dict[str, Any]:
+        """Model arguments the data decides (e.g. channels, classes, vocabulary); ``model_kwargs`` override them."""
+        return {}
+
     def configure_models(self) -> None:
         hp = self.hparams
-        kwargs = dict(hp.model_kwargs or {})
+        # Stored back in hparams (not just used): under LightningCLI hparams are what checkpoints save and restore.
+        kwargs = {**self.model_defaults(), **(hp.model_kwargs or {})}
+        hp["model_kwargs"] = kwargs
         if hp.model_config:
             config = dict(hp.model_config)
             self.model = create_model(config.pop("name"), **config)

@@ -37,15 +37,9 @@ class TranslationTask(ZooTask):
         super().__init__(*args, **kwargs)
         self.tokenizer: Tokenizer | None = None
 
-    def configure_models(self) -> None:
+    def model_defaults(self) -> dict[str, Any]:
         spec = self.hparams.get("data_spec") or {}
-        if spec:
-            kwargs = dict(self.hparams.model_kwargs or {})
-            kwargs.setdefault("in_kind", "seq2seq")
-            for key in ("vocab_size", "pad_id", "bos_id", "eos_id"):
-                kwargs.setdefault(key, spec[key])
-            self.hparams["model_kwargs"] = kwargs
-        super().configure_models()
+        return {"in_kind": "seq2seq", **{k: spec[k] for k in ("vocab_size", "pad_id", "bos_id", "eos_id")}} if spec else {}
 
     def configure_losses(self) -> None:
         self.criterion = nn.CrossEntropyLoss(ignore_index=self.model.pad_id, label_smoothing=self._label_smoothing)

@@ -1,5 +1,5 @@
-"""The lexicon of the English→French grammar in `grammar.py`: nouns, adjectives and names (verbs in `verbs.py`, word forms
-are derived in `morphology.py`).
+"""The lexicon of the English→French grammar in `grammar.py`: nouns, adjectives and names
+(verbs are in `verbs.py`, word forms are derived in `morphology.py`).
 
 Every entry is keyed by its English form, which is unique across its table, so a sentence specification
 built from English keys renders to exactly one French sentence. Nouns and adjectives carry *kinds* that say

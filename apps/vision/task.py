@@ -33,17 +33,12 @@ class VisionTask(ClassificationTask):
         self.register_buffer("mean", torch.tensor(mean, dtype=torch.float32).view(-1, 1, 1))
         self.register_buffer("std", torch.tensor(std, dtype=torch.float32).view(-1, 1, 1))
 
-    def configure_models(self) -> None:
-        # Fill the model's data-shape arguments from the data spec; explicit model_kwargs win. (hparams, not the
-        # __init__ arguments: under LightningCLI they are what gets saved and restored.)
+    def model_defaults(self) -> dict[str, Any]:
         spec = self.hparams.get("data_spec") or {}
-        if spec:
-            kwargs = dict(self.hparams.model_kwargs or {})
-            for key, value in (("in_kind", "image"), ("in_channels", spec["in_channels"]),
-                               ("num_outputs", len(spec["class_names"])), ("image_size", spec["image_size"])):
-                kwargs.setdefault(key, value)
-            self.hparams["model_kwargs"] = kwargs
-        super().configure_models()
+        if not spec:
+            return {}
+        return {"in_kind": "image", "in_channels": spec["in_channels"], "num_outputs": len(spec["class_names"]),
+                "image_size": spec["image_size"]}
 
     @property
     def class_names(self) -> list[str]:
