@@ -17,9 +17,10 @@ WEIGHTS, CONFIG, CARD = "model.safetensors", "config.json", "README.md"
 
 
 def save_pretrained(model: nn.Module, directory: str | Path, metrics: dict | None = None,
-                    notes: str = "") -> Path:
-    """Write ``model`` to ``directory``. The folder is assembled beside it and swapped in at the end,
-    so a crash midway leaves any earlier version intact."""
+                    notes: str = "", extra_files: dict[str, str] | None = None) -> Path:
+    """Write ``model`` to ``directory``, with ``extra_files`` (file name -> text, e.g. a tokenizer) beside it.
+    The folder is assembled beside it and swapped in at the end, so a crash midway leaves any earlier version
+    intact."""
     directory = Path(directory)
     config = model.config
     n_params = sum(p.numel() for p in model.parameters())
@@ -30,6 +31,8 @@ def save_pretrained(model: nn.Module, directory: str | Path, metrics: dict | Non
         meta = {"config": config, "num_parameters": n_params, "metrics": metrics or {}}
         (tmp / CONFIG).write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n")
         (tmp / CARD).write_text(_model_card(config, n_params, metrics or {}, notes))
+        for name, text in (extra_files or {}).items():
+            (tmp / name).write_text(text, encoding="utf-8")
         old = directory.with_name(directory.name + ".old")
         if directory.exists():
             directory.rename(old)

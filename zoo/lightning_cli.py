@@ -120,7 +120,8 @@ def finish_run(app: str, run_dir: Path, trainer: L.Trainer, task, datamodule, te
     config = model.config
     headline = {"name": task.headline, "value": test.get(task.headline, float("nan")),
                 "higher_is_better": task.monitor_mode == "max"}
-    save_pretrained(model, run_dir / "model", metrics=test, notes=f"Trained by the `{app}` app, run `{run_dir.name}`.")
+    save_pretrained(model, run_dir / "model", metrics=test, notes=f"Trained by the `{app}` app, run `{run_dir.name}`.",
+                    extra_files=task.pretrained_files())
     ckpt = trainer.checkpoint_callback
     payload = {
         "app": app, "run": run_dir.name, "run_dir": str(run_dir), "model": config["name"],

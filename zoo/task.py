@@ -94,6 +94,10 @@ class ZooTask(L.LightningModule):
     def configure_metrics(self) -> None:
         """Set torchmetrics collections, e.g. with ``self.metric_collections(MetricCollection(...))``."""
 
+    def pretrained_files(self) -> dict[str, str]:
+        """Files (name -> text) saved beside the weights in the run's ``model/`` folder, e.g. a tokenizer."""
+        return {}
+
     def shared_step(self, batch: Any, stage: str) -> torch.Tensor:
         """Loss of one batch for ``stage`` in train/val/test; log what should be logged."""
         raise NotImplementedError(f"{type(self).__name__} must implement shared_step(batch, stage)")

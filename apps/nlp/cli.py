@@ -28,6 +28,7 @@ def translate(argv: list[str]) -> int:
     ap = argparse.ArgumentParser(prog="zoo nlp translate", description="Translate English sentences to French.")
     ap.add_argument("--ckpt", required=True, help="a checkpoint written by `zoo nlp fit`")
     ap.add_argument("--beam", type=int, default=4, help="beam size (1: greedy)")
+    ap.add_argument("--attention", metavar="PNG", help="also plot the first sentence's attention map here")
     ap.add_argument("sentences", nargs="*", help="sentences to translate (default: one a line on stdin)")
     args = ap.parse_args(argv)
     ckpt = Path(args.ckpt)
@@ -37,6 +38,10 @@ def translate(argv: list[str]) -> int:
     sentences = args.sentences or [line.rstrip("\n") for line in sys.stdin if line.strip()]
     for src, out in zip(sentences, task.translate(sentences, beam_size=args.beam)):
         print(f"{src}\t{out}" if not args.sentences else out)
+    if args.attention and sentences:
+        from .plots import plot_attention
+
+        print(f"attention map: {plot_attention(task, sentences[0], args.attention)}", file=sys.stderr)
     return 0
 
 

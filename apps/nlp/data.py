@@ -15,7 +15,7 @@ import torch
 from torch.utils.data import DataLoader, Sampler
 
 from .corpora import Corpus, Pair, group_by_source, read_aligned, read_tsv, split_by_source
-from .tokenizer import BOS, EOS, PAD, encode, train_tokenizer
+from .tokenizer import BOS, EOS, PAD, encode, load_tokenizer, train_tokenizer
 
 
 class LengthBucketSampler(Sampler[list[int]]):
@@ -61,7 +61,7 @@ class TranslationDataModule(L.LightningDataModule):
     def __init__(self, corpus: str = "generated", french: str | None = None, generated_size: int = 30000,
                  vocab_size: int = 4000, max_len: int = 64, batch_size: int = 64, val_fraction: float = 0.05,
                  test_fraction: float = 0.05, split_seed: int = 0, skip_bad: bool = False,
-                 train_limit: int | None = None):
+                 train_limit: int | None = None, tokenizer: str | None = None):
         """
         Args:
             corpus: ``generated``, a Tatoeba/Anki TSV (or .zip), a Multi30k folder, or the English file of an
@@ -76,6 +76,8 @@ class TranslationDataModule(L.LightningDataModule):
             split_seed: seed of the splits (and of the generated corpus).
             skip_bad: skip malformed corpus lines (counted) instead of stopping at the first.
             train_limit: use at most this many training pairs (quick experiments).
+            tokenizer: a folder holding ``tokenizer.json`` (e.g. a run's ``model/``) to use instead of training one:
+                fine-tuning must keep the vocabulary the model was trained with.
         """
         super().__init__()
         self.save_hyperparameters()
@@ -104,7 +106,10 @@ class TranslationDataModule(L.LightningDataModule):
         if hp.train_limit:
             self.splits["train"] = self.splits["train"][: hp.train_limit]
         train = self.splits["train"]
-        self.tokenizer = train_tokenizer((s for pair in train for s in pair), vocab_size=hp.vocab_size)
+        if hp.tokenizer:
+            self.tokenizer = load_tokenizer(hp.tokenizer)
+        else:
+            self.tokenizer = train_tokenizer((s for pair in train for s in pair), vocab_size=hp.vocab_size)
         self.encoded = {name: list(zip(encode(self.tokenizer, [e for e, _ in pairs]),
                                        encode(self.tokenizer, [f for _, f in pairs])))
                         for name, pairs in self.splits.items()}

@@ -3,6 +3,7 @@ test BLEU and chrF with sacreBLEU (detokenized, every reference of a source sent
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,8 @@ from zoo.decoding import beam_search, greedy_decode
 from zoo.task import ZooTask
 
 from .corpora import check_sentence
-from .tokenizer import decode, encode
+from .tokenizer import FILENAME as TOKENIZER_FILE
+from .tokenizer import decode, encode, load_tokenizer
 
 
 class TranslationTask(ZooTask):
@@ -23,7 +25,7 @@ class TranslationTask(ZooTask):
 
     def __init__(self, *args, data_spec: dict[str, Any] | None = None, label_smoothing: float = 0.1,
                  val_bleu_sentences: int = 300, beam_size: int = 4, length_penalty: float = 0.6,
-                 max_decode_len: int = 80, **kwargs):
+                 max_decode_len: int = 80, hf_path: str | None = None, **kwargs):
         """
         Args:
             data_spec: vocabulary size and special ids from the data module (linked by the CLI).
@@ -32,6 +34,8 @@ class TranslationTask(ZooTask):
             beam_size: beam width for the test split (1: greedy).
             length_penalty: GNMT length-penalty exponent for beam search.
             max_decode_len: longest output, in tokens.
+            hf_path: a local Hugging Face Marian checkpoint folder to train from (model ``marian``); it uses the
+                data module's tokenizer (see zoo.models.marian).
         """
         self._label_smoothing = label_smoothing
         super().__init__(*args, **kwargs)
@@ -39,7 +43,15 @@ class TranslationTask(ZooTask):
 
     def model_defaults(self) -> dict[str, Any]:
         spec = self.hparams.get("data_spec") or {}
-        return {"in_kind": "seq2seq", **{k: spec[k] for k in ("vocab_size", "pad_id", "bos_id", "eos_id")}} if spec else {}
+        defaults = {"in_kind": "seq2seq", **{k: spec[k] for k in ("vocab_size", "pad_id", "bos_id", "eos_id")}}
+        if self.hparams.get("hf_path"):
+            defaults["hf_path"] = str(self.hparams.hf_path)
+        return defaults if spec else {}
+
+    def configure_models(self) -> None:
+        if self.hparams.get("hf_path"):
+            self.hparams["model"] = "marian"
+        super().configure_models()
 
     def configure_losses(self) -> None:
         self.criterion = nn.CrossEntropyLoss(ignore_index=self.model.pad_id, label_smoothing=self._label_smoothing)
@@ -47,12 +59,22 @@ class TranslationTask(ZooTask):
     # -- the tokenizer lives with the model -----------------------------------------------------------
     def setup(self, stage: str) -> None:
         dm = self.trainer.datamodule if self._trainer is not None else None
-        if dm is not None and getattr(dm, "tokenizer", None) is not None:
-            self.tokenizer = dm.tokenizer
+        if dm is None or getattr(dm, "tokenizer", None) is None:
+            return
+        init_from = self.hparams.get("init_from")
+        if init_from and self.tokenizer is None and (Path(init_from) / TOKENIZER_FILE).is_file():
+            self.tokenizer = load_tokenizer(init_from)
+        if self.tokenizer is not None and self.tokenizer.to_str() != dm.tokenizer.to_str():
+            raise ValueError("the data module's tokenizer is not the one this model was trained with: pass the "
+                             f"model folder as data tokenizer too (--data.init_args.tokenizer {init_from or 'DIR'})")
+        self.tokenizer = dm.tokenizer
 
     def on_save_checkpoint(self, checkpoint: dict) -> None:
         if self.tokenizer is not None:
             checkpoint["tokenizer"] = self.tokenizer.to_str()
+
+    def pretrained_files(self) -> dict[str, str]:
+        return {TOKENIZER_FILE: self.tokenizer.to_str()} if self.tokenizer is not None else {}
 
     def on_load_checkpoint(self, checkpoint: dict) -> None:
         if "tokenizer" in checkpoint:
@@ -77,13 +99,26 @@ class TranslationTask(ZooTask):
         self.log("val_bleu", bleu(hyps, refs[:n])[0], prog_bar=True)
 
     def on_test_epoch_end(self) -> None:
+        """Test BLEU/chrF with beam search (the headline) and greedy, decoding speed of each, and the generated
+        corpus's compositional split (unseen adjective-noun pairs) when there is one."""
         dm = self.trainer.datamodule
         if self.tokenizer is None or not hasattr(dm, "references"):
             return
         sources, refs = dm.references("test")
+        start = time.perf_counter()
+        greedy = self.translate(sources, beam_size=1)
+        greedy_s = time.perf_counter() - start
+        start = time.perf_counter()
         hyps = self.translate(sources, beam_size=self.hparams.beam_size)
+        beam_s = time.perf_counter() - start
         (b, b_sig), (c, c_sig) = bleu(hyps, refs), chrf(hyps, refs)
-        self.log_dict({"test_bleu": b, "test_chrf": c})
+        metrics = {"test_bleu": b, "test_chrf": c, "test_bleu_greedy": bleu(greedy, refs)[0],
+                   "test_greedy_sents_per_s": len(sources) / greedy_s, "test_beam_sents_per_s": len(sources) / beam_s}
+        if "compositional" in getattr(dm, "splits", {}):
+            comp_sources, comp_refs = dm.references("compositional")
+            metrics["test_compositional_bleu"] = bleu(self.translate(comp_sources, self.hparams.beam_size),
+                                                      comp_refs)[0]
+        self.log_dict(metrics)
         self.test_outputs = {"sources": sources, "hypotheses": hyps, "references": refs,
                              "signature": {"bleu": b_sig, "chrf": c_sig}}
 
@@ -96,7 +131,12 @@ class TranslationTask(ZooTask):
         for src, hyp, refs in list(zip(out["sources"], out["hypotheses"], out["references"]))[:200]:
             lines += [f"EN   {src}", f"OUT  {hyp}", *[f"REF  {r}" for r in refs], ""]
         (Path(run_dir) / "samples.txt").write_text("\n".join(lines), encoding="utf-8")
-        return {}
+        if self.model.model_name == "marian":
+            return {}  # SDPA inside transformers does not expose attention weights
+        from .plots import plot_attention
+
+        plot_attention(self, out["sources"][0], Path(run_dir) / "plots" / "attention.png")
+        return {"plots": ["plots/attention.png"]}
 
     # -- use ------------------------------------------------------------------------------------------
     @torch.no_grad()

@@ -68,9 +68,9 @@ def test_transformer_tied_embeddings():
     assert len({id(untied.src_embed.weight), id(untied.tgt_embed.weight), id(untied.head.weight)}) == 3
 
 
-@pytest.mark.parametrize("name", MODELS)
-def test_incremental_decoding_matches_forward(name):
-    model = make(name)
+@pytest.mark.parametrize("name, extra", [*((m, {}) for m in MODELS), ("lstm_seq2seq_small", {"input_feeding": False})])
+def test_incremental_decoding_matches_forward(name, extra):
+    model = make(name, **extra)
     src, tgt = batch()
     full = model(src, tgt)  # (B, T, V)
     state = model.encode(src)
