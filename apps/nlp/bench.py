@@ -46,9 +46,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--families", default=",".join(FAMILIES), help="comma-separated subset of " + ",".join(FAMILIES))
     ap.add_argument("--runs-dir", default="runs/bench")
     ap.add_argument("--out", default="runs/bench/nlp.json")
-    ap.add_argument("extra", nargs="*", help="extra LightningCLI arguments for every run, e.g. --trainer.max_epochs 1")
-    args = ap.parse_args(argv)
-    rows = [run_family(args.preset, f, Path(args.runs_dir), args.extra) for f in args.families.split(",")]
+    args, extra = ap.parse_known_args(argv)  # the rest goes to every run, e.g. --trainer.max_epochs 1
+    rows = [run_family(args.preset, f, Path(args.runs_dir), extra) for f in args.families.split(",")]
     table = Table(title=f"nlp bench: {args.preset} (test split, beam vs greedy; sacreBLEU, every reference)")
     cols = ("model", "params", "train s", "BLEU beam", "BLEU greedy", "chrF", "greedy sent/s", "beam sent/s",
             "compositional BLEU")

@@ -47,13 +47,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--preset", default="quick")
     ap.add_argument("--runs-dir", default="runs/bench")
     ap.add_argument("--out", default="runs/bench/vision.json")
-    ap.add_argument("extra", nargs="*", help="extra LightningCLI arguments for every run, e.g. --trainer.max_epochs 1")
-    args = ap.parse_args(argv)
+    args, extra = ap.parse_known_args(argv)  # the rest goes to every run, e.g. --trainer.max_epochs 1
     dataset = "fashion" if FashionMNISTDataModule.available() else "digits"
     config = CONFIGS / f"{dataset}_{args.preset}.yaml"
     if not config.is_file():
         raise SystemExit(f"no {args.preset!r} preset for {dataset} ({config})")
-    rows = [run_family(f, config, Path(args.runs_dir), args.extra) for f in args.families.split(",")]
+    rows = [run_family(f, config, Path(args.runs_dir), extra) for f in args.families.split(",")]
     table = Table(title=f"vision bench: {config.name} ({dataset})")
     for col in ("family", "model", "params", "train s", "test acc", "corruption acc", "PGD acc @4/255"):
         table.add_column(col, justify="left" if col in ("family", "model") else "right")
