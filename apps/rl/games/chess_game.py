@@ -1,0 +1,178 @@
+"""Chess through the `chess` package, with AlphaZero's move encoding and input planes.
+
+Moves: 8x8 from-squares x 73 move types = 4,672 actions, in the frame of the side to move (ranks mirrored for
+black): 56 queen-like moves (8 directions x distances 1-7), 8 knight jumps, 9 under-promotions (knight, bishop, rook
+x capture left, straight, capture right); a queen promotion is the plain pawn move to the last rank.
+
+A state is light: a board copied without its move stack, the Zobrist keys of earlier positions (repetitions) and
+the piece planes of the last two positions (history), so a search tree never copies a whole game.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import chess
+import chess.polyglot
+import numpy as np
+
+from .base import Game
+
+DIRECTIONS = [(0, 1), (1, 1), (1, 0), (1, -1), (0, -1), (-1, -1), (-1, 0), (-1, 1)]  # (file, rank): N, NE, E, ...
+KNIGHT = [(1, 2), (2, 1), (2, -1), (1, -2), (-1, -2), (-2, -1), (-2, 1), (-1, 2)]
+UNDER = [chess.KNIGHT, chess.BISHOP, chess.ROOK]
+PIECES = [chess.PAWN, chess.KNIGHT, chess.BISHOP, chess.ROOK, chess.QUEEN, chess.KING]
+HISTORY = 3  # positions whose pieces the network sees (now and the two before)
+NUM_PLANES = 12 * HISTORY + 2 + 1 + 4 + 1  # pieces, repetitions, colour, castling rights, 50-move counter
+
+
+def encode_move(move: chess.Move, turn: bool) -> int:
+    """A legal move of the side ``turn`` -> action in [0, 4672)."""
+    src, dst = move.from_square, move.to_square
+    if turn == chess.BLACK:
+        src, dst = chess.square_mirror(src), chess.square_mirror(dst)
+    df = chess.square_file(dst) - chess.square_file(src)
+    dr = chess.square_rank(dst) - chess.square_rank(src)
+    if move.promotion and move.promotion != chess.QUEEN:
+        plane = 64 + UNDER.index(move.promotion) * 3 + (df + 1)
+    elif (df, dr) in KNIGHT:
+        plane = 56 + KNIGHT.index((df, dr))
+    else:
+        dist = max(abs(df), abs(dr))
+        plane = DIRECTIONS.index((df // dist, dr // dist)) * 7 + dist - 1
+    return src * 73 + plane
+
+
+def decode_move(action: int, board: chess.Board) -> chess.Move:
+    """Action -> move for the side to move on ``board`` (not checked for legality)."""
+    src, plane = divmod(action, 73)
+    promotion = None
+    if plane >= 64:
+        piece, df = divmod(plane - 64, 3)
+        df, dr, promotion = df - 1, 1, UNDER[piece]
+    elif plane >= 56:
+        df, dr = KNIGHT[plane - 56]
+    else:
+        (ddf, ddr), dist = DIRECTIONS[plane // 7], plane % 7 + 1
+        df, dr = ddf * dist, ddr * dist
+    f, r = chess.square_file(src) + df, chess.square_rank(src) + dr
+    if not (0 <= f < 8 and 0 <= r < 8):
+        raise ValueError(f"action {action} leaves the board")
+    dst = chess.square(f, r)
+    if board.turn == chess.BLACK:
+        src, dst = chess.square_mirror(src), chess.square_mirror(dst)
+    if promotion is None and r == 7 and board.piece_type_at(src) == chess.PAWN:
+        promotion = chess.QUEEN
+    return chess.Move(src, dst, promotion)
+
+
+def piece_planes(board: chess.Board, turn: bool) -> np.ndarray:
+    """(12, 8, 8): the side ``turn``'s six piece types, then the opponent's, ranks mirrored for black."""
+    out = np.zeros((12, 64), dtype=np.float32)
+    for k, color in enumerate((turn, not turn)):
+        for j, piece in enumerate(PIECES):
+            mask = board.pieces_mask(piece, color)
+            if turn == chess.BLACK:
+                mask = chess.flip_vertical(mask)
+            bits = np.unpackbits(np.array([mask], dtype="<u8").view(np.uint8), bitorder="little")
+            out[k * 6 + j] = bits
+    return out.reshape(12, 8, 8)
+
+
+@dataclass(frozen=True)
+class ChessState:
+    board: chess.Board  # without its move stack
+    keys: tuple[int, ...] = ()  # Zobrist keys of the earlier positions of the game
+    past: tuple[np.ndarray, ...] = ()  # piece planes (12, 8, 8) of the previous positions, newest first, as seen
+    # by the side that was to move then
+    plies: int = 0
+
+
+class Chess(Game):
+    name, num_actions, board_size, num_planes = "chess", 4672, (8, 8), NUM_PLANES
+
+    def __init__(self, max_plies: int = 300):
+        self.max_plies = max_plies  # self-play games longer than this are drawn
+
+    def initial(self, fen: str = chess.STARTING_FEN) -> ChessState:
+        try:
+            board = chess.Board(fen)
+        except ValueError as e:
+            raise ValueError(f"bad FEN {fen!r}: {e}") from e
+        if not board.is_valid():
+            raise ValueError(f"bad FEN {fen!r}: not a legal position ({board.status()!r})")
+        return ChessState(board)
+
+    def legal_mask(self, s: ChessState) -> np.ndarray:
+        mask = np.zeros(self.num_actions, dtype=bool)
+        if self.outcome(s) is None:
+            for move in s.board.legal_moves:
+                mask[encode_move(move, s.board.turn)] = True
+        return mask
+
+    def play(self, s: ChessState, action: int) -> ChessState:
+        move = decode_move(action, s.board)
+        if not s.board.is_legal(move):
+            raise ValueError(f"action {action} ({move.uci()}) is not legal in {s.board.fen()}")
+        return self.push(s, move)
+
+    def push(self, s: ChessState, move: chess.Move) -> ChessState:
+        board = s.board.copy(stack=False)
+        board.push(move)
+        past = (piece_planes(s.board, s.board.turn), *s.past)[: HISTORY - 1]
+        return ChessState(board, (*s.keys, chess.polyglot.zobrist_hash(s.board)), past, s.plies + 1)
+
+    def repetitions(self, s: ChessState) -> int:
+        return s.keys.count(chess.polyglot.zobrist_hash(s.board))
+
+    def outcome(self, s: ChessState) -> float | None:
+        b = s.board
+        if b.is_checkmate():
+            return -1.0
+        if (b.is_stalemate() or b.is_insufficient_material() or b.halfmove_clock >= 100
+                or self.repetitions(s) >= 2 or s.plies >= self.max_plies):
+            return 0.0
+        return None
+
+    def planes(self, s: ChessState) -> np.ndarray:
+        b, turn = s.board, s.board.turn
+        out = np.zeros((NUM_PLANES, 8, 8), dtype=np.float32)
+        out[:12] = piece_planes(b, turn)
+        for t, past in enumerate(s.past[: HISTORY - 1]):
+            # past planes were taken from the other side's view every other ply: swap colours and mirror back
+            if t % 2 == 0:
+                past = np.concatenate([past[6:], past[:6]])[:, ::-1]
+            out[12 * (t + 1): 12 * (t + 2)] = past
+        k = 12 * HISTORY
+        reps = self.repetitions(s)
+        out[k], out[k + 1] = float(reps >= 1), float(reps >= 2)
+        out[k + 2] = float(turn == chess.BLACK)
+        for j, (color, side) in enumerate([(turn, "K"), (turn, "Q"), (not turn, "K"), (not turn, "Q")]):
+            has = b.has_kingside_castling_rights(color) if side == "K" else b.has_queenside_castling_rights(color)
+            out[k + 3 + j] = float(has)
+        out[k + 7] = b.halfmove_clock / 100.0
+        return out
+
+    def to_play(self, s: ChessState) -> int:
+        return 0 if s.board.turn == chess.WHITE else 1
+
+    def render(self, s: ChessState) -> str:
+        side = "white" if s.board.turn == chess.WHITE else "black"
+        return f"{s.board.unicode(borders=True, empty_square='.')}\n{side} to move"
+
+    def action_name(self, s: ChessState, action: int) -> str:
+        return decode_move(action, s.board).uci()
+
+    def parse_action(self, s: ChessState, text: str) -> int:
+        t = text.strip()
+        try:
+            move = chess.Move.from_uci(t)
+        except ValueError:
+            try:
+                move = s.board.parse_san(t)
+            except ValueError:
+                raise ValueError(f"{text!r} is not a move: write it in UCI (e2e4, e7e8q) or SAN (Nf3, O-O)") from None
+        if not s.board.is_legal(move):
+            legal = ", ".join(sorted(s.board.san(m) for m in s.board.legal_moves))
+            raise ValueError(f"{t} is not legal here; legal moves: {legal}")
+        return encode_move(move, s.board.turn)

@@ -1,0 +1,73 @@
+"""The policy/value network: any zoo model built for the `board` kind, its batched evaluator for the search, and
+the ZooTask that trains it (policy cross-entropy against the search's visit distribution + value MSE)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from zoo import create_model
+from zoo.task import ZooTask
+
+from .games import Game
+
+
+def board_kwargs(game: Game) -> dict[str, Any]:
+    """What the game decides about the network: input planes, actions, board size."""
+    return {"in_kind": "board", "in_channels": game.num_planes, "num_outputs": game.num_actions,
+            "board_size": game.board_size}
+
+
+def build_network(game: Game, model: str, model_kwargs: dict | None = None) -> torch.nn.Module:
+    return create_model(model, **{**board_kwargs(game), **(model_kwargs or {})})
+
+
+class Evaluator:
+    """states -> (priors (B, A), values (B,)): one batched forward pass, illegal actions masked out."""
+
+    def __init__(self, game: Game, model: torch.nn.Module):
+        self.game, self.model = game, model
+        self.device = next(model.parameters()).device
+        self.positions = 0  # evaluated so far (for positions/s)
+
+    @torch.inference_mode()
+    def __call__(self, states: Sequence) -> tuple[np.ndarray, np.ndarray]:
+        planes = torch.from_numpy(np.stack([self.game.planes(s) for s in states])).to(self.device)
+        mask = torch.from_numpy(np.stack([self.game.legal_mask(s) for s in states])).to(self.device)
+        self.model.eval()
+        logits, value = self.model(planes)  # (B, A), (B,)
+        logits = logits.float().masked_fill(~mask, float("-inf"))
+        priors = torch.softmax(logits, -1).nan_to_num(0.0)  # a position without moves: all zeros
+        self.positions += len(states)
+        return priors.cpu().numpy(), value.float().cpu().numpy()
+
+
+class PolicyValueTask(ZooTask):
+    """Trains a board network on (planes, search policy, game result) triples."""
+
+    monitor, monitor_mode, headline = "train_loss", "min", "train_loss"
+
+    def __init__(self, *args, game_kwargs: dict[str, Any] | None = None, value_weight: float = 1.0, **kwargs):
+        """
+        Args:
+            game_kwargs: ``board_kwargs(game)``: planes, actions and board size of the network's game.
+            value_weight: weight of the value loss beside the policy loss.
+        """
+        super().__init__(*args, **kwargs)
+
+    def model_defaults(self) -> dict[str, Any]:
+        return dict(self.hparams.get("game_kwargs") or {})
+
+    def shared_step(self, batch, stage: str) -> torch.Tensor:
+        planes, policy, result = batch  # (B, P, H, W), (B, A), (B,)
+        logits, value = self.model(planes)
+        policy_loss = -(policy * F.log_softmax(logits.float(), -1)).sum(-1).mean()
+        value_loss = F.mse_loss(value.float(), result)
+        loss = policy_loss + self.hparams.value_weight * value_loss
+        self.log_dict({f"{stage}_loss": loss, f"{stage}_policy_loss": policy_loss, f"{stage}_value_loss": value_loss},
+                      prog_bar=stage == "train", on_step=False, on_epoch=True, batch_size=len(planes))
+        return loss

@@ -1,0 +1,245 @@
+"""AlphaZero-style training, written out plainly: self-play -> replay window -> fit -> (gate) -> evaluate -> save.
+
+Every iteration ends with a complete checkpoint folder (``checkpoints/iter_NNNN``: weights, replay window) and
+then ``checkpoints/latest.json`` naming it, written atomically: a run killed at any moment resumes from its last
+finished iteration (``zoo rl train -c CONFIG`` again, same ``--name``).
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing as mp
+import shutil
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import lightning as L
+import numpy as np
+import torch
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from safetensors.torch import load_file
+from torch.utils.data import DataLoader, RandomSampler, TensorDataset
+
+from zoo import save_pretrained
+from zoo.report import write_json
+
+from .arena import play_match
+from .evaluate import evaluate_agent, ladder, plot_elo
+from .games import make_game
+from .mcts import SearchSettings
+from .network import Evaluator, PolicyValueTask, board_kwargs
+from .players import NetworkPlayer
+from .selfplay import Positions, play_games, worker_play
+
+
+@dataclass
+class Settings:
+    game: str = "tictactoe"
+    """tictactoe, connect4 or chess."""
+    model: str = "resnet_small"
+    """A zoo model registered for the `board` kind (resnet_*, cnn_*, transformer_*, lstm_*)."""
+    model_kwargs: dict = field(default_factory=dict)
+    """Extra arguments for the model (width, depth, ...)."""
+    iterations: int = 10
+    """Self-play -> training rounds."""
+    games_per_iteration: int = 64
+    """Self-play games per iteration (split between the workers, played in lockstep in each)."""
+    simulations: int = 32
+    """MCTS simulations per self-play move."""
+    c_puct: float = 1.5
+    """PUCT exploration weight."""
+    dirichlet_alpha: float = 0.5
+    """Root noise concentration (about 10 / typical number of legal moves)."""
+    noise_fraction: float = 0.25
+    """Share of root noise in self-play."""
+    temperature_moves: int = 4
+    """Moves sampled in proportion to visit counts at the start of each game; the rest are the most visited."""
+    augment: bool = True
+    """Add the board's symmetries of every position (rotations/reflections, mirror for Connect Four)."""
+    replay_window: int = 20000
+    """Positions kept for training (the most recent)."""
+    train_steps: int = 100
+    """Gradient steps per iteration."""
+    batch_size: int = 128
+    """Positions per gradient step."""
+    lr: float = 2e-3
+    """AdamW learning rate (constant)."""
+    weight_decay: float = 1e-4
+    """AdamW weight decay."""
+    gate_games: int = 0
+    """If > 0: the new network plays the previous one (with search) this many games and is kept only with a score
+    of at least gate_score; 0 always keeps it."""
+    gate_score: float = 0.55
+    """Score the new network needs at the gate."""
+    eval_every: int = 2
+    """Play the opponent ladder (raw policy) every this many iterations, for the Elo plot."""
+    eval_games: int = 20
+    """Games per ladder opponent during training."""
+    final_eval_games: int = 100
+    """Games per ladder opponent at the end, with the raw policy and with search."""
+    eval_simulations: int = 50
+    """Simulations per move for the search player in evaluations."""
+    workers: int = 2
+    """Self-play processes (one torch thread each); 1 plays in the training process."""
+    max_minutes: float = 0.0
+    """Stop after the iteration that passes this wall-clock budget (0: no budget)."""
+    accelerator: str = "auto"
+    """Lightning accelerator for the training steps."""
+    seed: int = 0
+    """Seed of everything."""
+
+
+def search_settings(s: Settings, noise: bool) -> SearchSettings:
+    return SearchSettings(s.simulations, s.c_puct, s.dirichlet_alpha, s.noise_fraction if noise else 0.0)
+
+
+def load_latest(run_dir: Path) -> dict | None:
+    """The last finished iteration of a run: {"iteration", "history", "weights", "replay"}, or None."""
+    latest = run_dir / "checkpoints" / "latest.json"
+    if not latest.is_file():
+        return None
+    info = json.loads(latest.read_text())
+    folder = run_dir / "checkpoints" / info["dir"]
+    with np.load(folder / "replay.npz") as z:
+        replay = Positions(z["planes"], z["policies"], z["results"])
+    return {**info, "weights": load_file(str(folder / "model" / "model.safetensors")), "replay": replay}
+
+
+def save_iteration(run_dir: Path, iteration: int, model, replay: Positions, history: list, keep: int = 2) -> Path:
+    """Write iteration ``iteration`` completely, then point latest.json at it; keep the last ``keep`` folders."""
+    ckpt = run_dir / "checkpoints"
+    folder = ckpt / f"iter_{iteration:04d}"
+    tmp = ckpt / f".{folder.name}.partial"
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    save_pretrained(model, tmp / "model", notes=f"self-play iteration {iteration}")
+    np.savez(tmp / "replay.npz", planes=replay.planes, policies=replay.policies, results=replay.results)
+    shutil.rmtree(folder, ignore_errors=True)
+    tmp.rename(folder)
+    write_json(ckpt / "latest.json", {"iteration": iteration, "dir": folder.name, "history": history})
+    for old in sorted(ckpt.glob("iter_*"))[:-keep]:
+        shutil.rmtree(old, ignore_errors=True)
+    return folder
+
+
+def fit_network(task: PolicyValueTask, replay: Positions, s: Settings) -> float:
+    """``train_steps`` gradient steps on batches drawn from the replay window; returns the mean loss."""
+    data = TensorDataset(torch.from_numpy(replay.planes), torch.from_numpy(replay.policies),
+                         torch.from_numpy(replay.results))
+    sampler = RandomSampler(data, replacement=True, num_samples=s.train_steps * s.batch_size)
+    trainer = L.Trainer(max_epochs=1, accelerator=s.accelerator, devices=1, logger=False, enable_checkpointing=False,
+                        enable_progress_bar=False, enable_model_summary=False)
+    task.train()  # the search left it in eval mode (BatchNorm must see training batches as such)
+    trainer.fit(task, train_dataloaders=DataLoader(data, batch_size=s.batch_size, sampler=sampler))
+    return float(trainer.callback_metrics.get("train_loss", float("nan")))
+
+
+def self_play(s: Settings, task: PolicyValueTask, iteration: int, pool) -> tuple[Positions, dict]:
+    """This iteration's games, split between the workers."""
+    game = make_game(s.game)
+    weights = {k: v.detach().cpu() for k, v in task.model.state_dict().items()}
+    shares = [s.games_per_iteration // s.workers + (w < s.games_per_iteration % s.workers) for w in range(s.workers)]
+    jobs = [{"game": s.game, "model": s.model, "model_kwargs": s.model_kwargs, "weights": weights, "games": n,
+             "search": search_settings(s, noise=True), "temperature_moves": s.temperature_moves,
+             "augment": s.augment, "seed": s.seed * 100003 + iteration * 101 + w} for w, n in enumerate(shares) if n]
+    if pool is None:
+        model = task.model.eval()
+        results = [play_games(game, Evaluator(game, model), j["games"], j["search"], j["temperature_moves"],
+                              j["augment"], np.random.default_rng(j["seed"])) for j in jobs]
+    else:
+        results = pool.map(worker_play, jobs)
+    stats = {k: sum(r[1][k] for r in results) for k in ("games", "positions", "first_player_wins", "draws",
+                                                         "second_player_wins")}
+    return Positions.concat([r[0] for r in results]), stats
+
+
+def train(s: Settings, run_dir: Path, console: Console | None = None) -> dict:
+    console = console or Console()
+    run_dir = Path(run_dir)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    (run_dir / "settings.json").write_text(json.dumps(asdict(s), indent=2))
+    L.seed_everything(s.seed, verbose=False)
+    game = make_game(s.game)
+    task = PolicyValueTask(model=s.model, model_kwargs=dict(s.model_kwargs), game_kwargs=board_kwargs(game),
+                           lr=s.lr, weight_decay=s.weight_decay, schedule="constant")
+    opponents = ladder(game, s.seed)
+    history: list[dict] = []
+    replay: Positions | None = None
+    start = 0
+    resumed = load_latest(run_dir)
+    if resumed is not None:
+        task.model.load_state_dict(resumed["weights"])
+        replay, history, start = resumed["replay"], resumed["history"], resumed["iteration"] + 1
+        console.print(f"resuming {run_dir} after iteration {resumed['iteration']} ({len(replay)} positions kept)")
+    pool = mp.get_context("spawn").Pool(s.workers) if s.workers > 1 else None
+    began = time.perf_counter()
+    columns = (TextColumn("[bold]{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+               TimeElapsedColumn(), TextColumn("{task.fields[status]}"))
+    try:
+        with Progress(*columns, console=console) as progress:
+            bar = progress.add_task(f"{s.game} self-play", total=s.iterations, completed=start, status="")
+            for it in range(start, s.iterations):
+                t0 = time.perf_counter()
+                new, stats = self_play(s, task, it, pool)
+                play_s = time.perf_counter() - t0
+                replay = new if replay is None else Positions.concat([replay, new])
+                replay = replay.last(s.replay_window)
+                previous = {k: v.clone() for k, v in task.model.state_dict().items()}
+                t1 = time.perf_counter()
+                loss = fit_network(task, replay, s)
+                entry = {"iteration": it, "loss": loss, "self_play_s": play_s, "train_s": time.perf_counter() - t1,
+                         "positions_per_s": stats["positions"] / play_s, **stats}
+                if s.gate_games:
+                    entry["gate_score"] = gate(s, task, previous)
+                    if entry["gate_score"] < s.gate_score:
+                        task.model.load_state_dict(previous)  # the challenger lost: keep the champion
+                if (it + 1) % s.eval_every == 0 or it == s.iterations - 1:
+                    evaluate = Evaluator(game, task.model)
+                    entry["matches"] = [m.as_dict() for m in evaluate_agent(game, evaluate, opponents, s.eval_games, 0,
+                                                                            seed=s.seed)]
+                history.append(entry)
+                save_iteration(run_dir, it, task.model, replay, history)
+                status = f"loss {loss:.3f}  {entry['positions_per_s']:.0f} pos/s" + "".join(
+                    f"  {m['opponent']} {m['score']:.0%}" for m in entry.get("matches", []))
+                progress.update(bar, advance=1, status=status)
+                if s.max_minutes and (time.perf_counter() - began) / 60 > s.max_minutes:
+                    console.print(f"time budget of {s.max_minutes} minutes reached after iteration {it}")
+                    break
+    finally:
+        if pool is not None:
+            pool.terminate()
+    return finish(s, run_dir, task, history, time.perf_counter() - began, console)
+
+
+def gate(s: Settings, task: PolicyValueTask, previous: dict) -> float:
+    """Score of the new network against the previous one, both with search, colours alternated."""
+    game = make_game(s.game)
+    champion = PolicyValueTask(model=s.model, model_kwargs=dict(s.model_kwargs), game_kwargs=board_kwargs(game))
+    champion.model.load_state_dict(previous)
+    new = NetworkPlayer(game, Evaluator(game, task.model), s.eval_simulations, seed=s.seed, name="challenger")
+    old = NetworkPlayer(game, Evaluator(game, champion.model), s.eval_simulations, seed=s.seed + 1, name="champion")
+    return play_match(game, new, old, s.gate_games).score
+
+
+def finish(s: Settings, run_dir: Path, task: PolicyValueTask, history: list, seconds: float, console: Console) -> dict:
+    """Final matches (raw policy and search) against the ladder, the Elo plot, metrics.json, a summary."""
+    game = make_game(s.game)
+    evaluate = Evaluator(game, task.model)
+    matches = evaluate_agent(game, evaluate, ladder(game, s.seed + 7), s.final_eval_games, s.eval_simulations,
+                             seed=s.seed + 7)
+    plot = plot_elo(history, run_dir / "plots" / "elo.png", f"{s.game}: raw policy vs the ladder")
+    save_pretrained(task.model, run_dir / "model", notes=f"Self-play on {s.game}.")
+    plays = [h for h in history if h.get("self_play_s")]
+    payload = {"app": "rl", "game": s.game, "model": s.model, "run_dir": str(run_dir), "iterations": len(history),
+               "train_minutes": seconds / 60, "num_parameters": task.model.num_parameters(),
+               "positions_per_s": float(np.mean([h["positions_per_s"] for h in plays])) if plays else 0.0,
+               "matches": [m.as_dict() for m in matches], "plots": [str(plot.relative_to(run_dir))] if plot else []}
+    write_json(run_dir / "metrics.json", payload)
+    console.print(f"[bold]{s.game}[/bold]: {len(history)} iterations in {seconds / 60:.1f} min")
+    for m in matches:
+        console.print("  " + m.line())
+    console.print(f"wrote {run_dir / 'metrics.json'}, {run_dir / 'model'}"
+                  + (f", {run_dir / payload['plots'][0]}" if plot else ""))
+    return payload

@@ -1,0 +1,73 @@
+"""The self-play loop on a tiny budget: labels, checkpoints, resume after a crash, the CLI."""
+
+import json
+
+import numpy as np
+import pytest
+
+from apps.rl import train as train_mod
+from apps.rl.cli import main as rl_main
+from apps.rl.games import make_game
+from apps.rl.mcts import SearchSettings
+from apps.rl.selfplay import play_games
+from apps.rl.train import Settings, load_latest, train
+
+TINY = dict(game="tictactoe", model="resnet_small", model_kwargs={"depth": 1, "width": 8}, games_per_iteration=4,
+            simulations=4, train_steps=2, batch_size=16, eval_every=1, eval_games=2, final_eval_games=2,
+            eval_simulations=2, workers=1)
+
+
+def test_self_play_labels_the_winner_plus_one():
+    g = make_game("tictactoe")
+
+    def uniform(states):
+        masks = np.stack([g.legal_mask(s) for s in states]).astype(float)
+        return masks / masks.sum(1, keepdims=True), np.zeros(len(states))
+
+    positions, stats = play_games(g, uniform, 6, SearchSettings(simulations=4), 9, False, np.random.default_rng(0))
+    assert stats["games"] == 6 and len(positions) == stats["positions"]
+    assert np.allclose(positions.policies.sum(1), 1) and set(np.unique(positions.results)) <= {-1.0, 0.0, 1.0}
+    for seed in range(5):  # one game at a time: in a decisive game the labels alternate, the winner's last is +1
+        one, stats = play_games(g, uniform, 1, SearchSettings(simulations=4), 9, False, np.random.default_rng(seed))
+        z = one.results
+        if stats["draws"] == 0:
+            assert z[-1] == 1.0 and np.all(z[:-1] == -z[1:])
+            assert (stats["first_player_wins"] == 1) == (len(z) % 2 == 1)  # X moves last when the game is odd
+        augmented, _ = play_games(g, uniform, 1, SearchSettings(simulations=4), 9, True, np.random.default_rng(seed))
+        assert len(augmented) == 8 * len(one)  # the 8 symmetries of the square
+
+def test_killed_run_resumes_without_losing_iterations(tmp_path, monkeypatch):
+    run = tmp_path / "ttt"
+    real_fit, calls = train_mod.fit_network, {"n": 0}
+
+    def crash_on_third(task, replay, s):
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise KeyboardInterrupt("killed")
+        return real_fit(task, replay, s)
+
+    monkeypatch.setattr(train_mod, "fit_network", crash_on_third)
+    with pytest.raises(KeyboardInterrupt):
+        train(Settings(iterations=4, **TINY), run)
+    latest = load_latest(run)
+    assert latest["iteration"] == 1 and len(latest["history"]) == 2
+    assert sorted(p.name for p in (run / "checkpoints").glob("iter_*")) == ["iter_0000", "iter_0001"]
+    monkeypatch.setattr(train_mod, "fit_network", real_fit)
+    result = train(Settings(iterations=4, **TINY), run)
+    history = json.loads((run / "checkpoints" / "latest.json").read_text())["history"]
+    assert [h["iteration"] for h in history] == [0, 1, 2, 3]
+    assert result["iterations"] == 4 and (run / "plots" / "elo.png").is_file()
+    assert {m["opponent"] for m in result["matches"]} == {"random", "win-block", "perfect"}
+
+
+def test_cli_train_and_arena(tmp_path, capsys):
+    args = ["train", "--runs_dir", str(tmp_path), "--name", "t", "--iterations", "1"]
+    for k, v in TINY.items():
+        args += [f"--{k}", json.dumps(v) if isinstance(v, dict) else str(v)]
+    assert rl_main(args) == 0
+    model = tmp_path / "rl" / "t" / "model"
+    capsys.readouterr()
+    assert rl_main(["arena", "tictactoe", f"{model}+mcts4", "random", "--games", "4"]) == 0
+    assert "in 4 games" in capsys.readouterr().out
+    with pytest.raises(ValueError, match="unknown player 'nobody'"):
+        rl_main(["arena", "tictactoe", "nobody", "random"])
