@@ -46,7 +46,7 @@ def _elo(score: float) -> float:
         return -math.inf
     if score >= 1:
         return math.inf
-    return -400 * math.log10(1 / score - 1)
+    return -400 * math.log10(1 / score - 1) + 0.0  # + 0.0: no '-0'
 
 
 def play_match(game: Game, player: Player, opponent: Player, games: int, max_moves: int = 512) -> MatchResult:

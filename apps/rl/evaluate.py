@@ -23,6 +23,16 @@ def ladder(game: Game, seed: int = 0) -> list[Player]:
         players.append(PerfectPlayer(game, seed + 2))
     elif game.name == "connect4":
         players += [AlphaBetaPlayer(game, 2, seed + 2), AlphaBetaPlayer(game, 4, seed + 3)]
+    elif game.name == "chess":
+        players = [RandomPlayer(game, seed)]  # one-move tactics need Stockfish below
+        from .stockfish import StockfishPlayer, find_stockfish
+
+        try:
+            find_stockfish()
+        except FileNotFoundError as e:
+            print(f"chess ladder without Stockfish: {e}")
+        else:
+            players.append(StockfishPlayer(game, skill=0))
     return players
 
 

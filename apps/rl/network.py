@@ -63,9 +63,12 @@ class PolicyValueTask(ZooTask):
         return dict(self.hparams.get("game_kwargs") or {})
 
     def shared_step(self, batch, stage: str) -> torch.Tensor:
-        planes, policy, result = batch  # (B, P, H, W), (B, A), (B,)
-        logits, value = self.model(planes)
-        policy_loss = -(policy * F.log_softmax(logits.float(), -1)).sum(-1).mean()
+        planes, policy, result = batch  # (B, P, H, W), (B, A) search policy or (B,) move played, (B,)
+        logits, value = self.model(planes.float())
+        if policy.dtype == torch.long:  # supervised: the move a person played
+            policy_loss = F.cross_entropy(logits.float(), policy)
+        else:
+            policy_loss = -(policy * F.log_softmax(logits.float(), -1)).sum(-1).mean()
         value_loss = F.mse_loss(value.float(), result)
         loss = policy_loss + self.hparams.value_weight * value_loss
         self.log_dict({f"{stage}_loss": loss, f"{stage}_policy_loss": policy_loss, f"{stage}_value_loss": value_loss},

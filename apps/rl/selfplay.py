@@ -72,7 +72,7 @@ def play_games(game: Game, evaluate, n_games: int, search_settings: SearchSettin
 def worker_play(job: dict) -> tuple[Positions, dict]:
     """One worker's share of an iteration: rebuild the network from its config and weights, then self-play."""
     torch.set_num_threads(1)  # the workers run side by side; one core each
-    game = make_game(job["game"])
+    game = make_game(job["game"], job.get("max_plies", 0))
     model = build_network(game, job["model"], job["model_kwargs"])
     model.load_state_dict(job["weights"])
     evaluate = Evaluator(game, model.eval())

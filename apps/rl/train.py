@@ -89,6 +89,18 @@ class Settings:
     """Lightning accelerator for the training steps."""
     seed: int = 0
     """Seed of everything."""
+    max_plies: int = 0
+    """Chess only: games longer than this are drawn (0: the game's default, 300)."""
+    warm_start_pgn: list[str] = field(default_factory=list)
+    """PGN files of real games for supervised pre-training before self-play (chess)."""
+    warm_start_games: int = 0
+    """Games read from the PGN files (0: all)."""
+    warm_start_steps: int = 0
+    """Gradient steps of pre-training on those games."""
+    puzzles: str = ""
+    """A lichess puzzle CSV to report the solve rate by rating band at the end (chess)."""
+    puzzle_limit: int = 300
+    """Puzzles used from that file."""
 
 
 def search_settings(s: Settings, noise: bool) -> SearchSettings:
@@ -124,11 +136,15 @@ def save_iteration(run_dir: Path, iteration: int, model, replay: Positions, hist
     return folder
 
 
-def fit_network(task: PolicyValueTask, replay: Positions, s: Settings) -> float:
+def fit_network(task: PolicyValueTask, replay: Positions, s: Settings, steps: int | None = None) -> float:
     """``train_steps`` gradient steps on batches drawn from the replay window; returns the mean loss."""
-    data = TensorDataset(torch.from_numpy(replay.planes), torch.from_numpy(replay.policies),
-                         torch.from_numpy(replay.results))
-    sampler = RandomSampler(data, replacement=True, num_samples=s.train_steps * s.batch_size)
+    return fit_arrays(task, (replay.planes, replay.policies, replay.results), s, steps or s.train_steps)
+
+
+def fit_arrays(task: PolicyValueTask, arrays: tuple, s: Settings, steps: int) -> float:
+    """``steps`` gradient steps on random batches of (planes, policies or moves, results) arrays."""
+    data = TensorDataset(*(torch.from_numpy(a) for a in arrays))
+    sampler = RandomSampler(data, replacement=True, num_samples=steps * s.batch_size)
     trainer = L.Trainer(max_epochs=1, accelerator=s.accelerator, devices=1, logger=False, enable_checkpointing=False,
                         enable_progress_bar=False, enable_model_summary=False)
     task.train()  # the search left it in eval mode (BatchNorm must see training batches as such)
@@ -138,12 +154,12 @@ def fit_network(task: PolicyValueTask, replay: Positions, s: Settings) -> float:
 
 def self_play(s: Settings, task: PolicyValueTask, iteration: int, pool) -> tuple[Positions, dict]:
     """This iteration's games, split between the workers."""
-    game = make_game(s.game)
+    game = make_game(s.game, s.max_plies)
     weights = {k: v.detach().cpu() for k, v in task.model.state_dict().items()}
     shares = [s.games_per_iteration // s.workers + (w < s.games_per_iteration % s.workers) for w in range(s.workers)]
-    jobs = [{"game": s.game, "model": s.model, "model_kwargs": s.model_kwargs, "weights": weights, "games": n,
-             "search": search_settings(s, noise=True), "temperature_moves": s.temperature_moves,
-             "augment": s.augment, "seed": s.seed * 100003 + iteration * 101 + w} for w, n in enumerate(shares) if n]
+    jobs = [{"game": s.game, "max_plies": s.max_plies, "model": s.model, "model_kwargs": s.model_kwargs,
+             "weights": weights, "games": n, "search": search_settings(s, noise=True),
+             "temperature_moves": s.temperature_moves, "augment": s.augment, "seed": s.seed * 100003 + iteration * 101 + w} for w, n in enumerate(shares) if n]
     if pool is None:
         model = task.model.eval()
         results = [play_games(game, Evaluator(game, model), j["games"], j["search"], j["temperature_moves"],
@@ -161,7 +177,7 @@ def train(s: Settings, run_dir: Path, console: Console | None = None) -> dict:
     run_dir.mkdir(parents=True, exist_ok=True)
     (run_dir / "settings.json").write_text(json.dumps(asdict(s), indent=2))
     L.seed_everything(s.seed, verbose=False)
-    game = make_game(s.game)
+    game = make_game(s.game, s.max_plies)
     task = PolicyValueTask(model=s.model, model_kwargs=dict(s.model_kwargs), game_kwargs=board_kwargs(game),
                            lr=s.lr, weight_decay=s.weight_decay, schedule="constant")
     opponents = ladder(game, s.seed)
@@ -173,8 +189,10 @@ def train(s: Settings, run_dir: Path, console: Console | None = None) -> dict:
         task.model.load_state_dict(resumed["weights"])
         replay, history, start = resumed["replay"], resumed["history"], resumed["iteration"] + 1
         console.print(f"resuming {run_dir} after iteration {resumed['iteration']} ({len(replay)} positions kept)")
-    pool = mp.get_context("spawn").Pool(s.workers) if s.workers > 1 else None
     began = time.perf_counter()
+    if resumed is None and s.warm_start_pgn:
+        warm_start(s, task, console)
+    pool = mp.get_context("spawn").Pool(s.workers) if s.workers > 1 else None
     columns = (TextColumn("[bold]{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
                TimeElapsedColumn(), TextColumn("{task.fields[status]}"))
     try:
@@ -213,9 +231,22 @@ def train(s: Settings, run_dir: Path, console: Console | None = None) -> dict:
     return finish(s, run_dir, task, history, time.perf_counter() - began, console)
 
 
+def warm_start(s: Settings, task: PolicyValueTask, console: Console) -> None:
+    """Supervised pre-training on real games: the move played (cross-entropy) and the game's result (MSE)."""
+    from .chess_data import read_pgn
+
+    with console.status(f"reading {', '.join(s.warm_start_pgn)}"):
+        arrays, stats = read_pgn(s.warm_start_pgn, s.warm_start_games)
+    console.print(f"warm start: {stats['games']} games ({stats['skipped']} skipped), {stats['positions']} positions, "
+                  f"{s.warm_start_steps} steps")
+    start = time.perf_counter()
+    loss = fit_arrays(task, arrays, s, s.warm_start_steps)
+    console.print(f"warm start done in {time.perf_counter() - start:.0f} s, loss {loss:.3f}")
+
+
 def gate(s: Settings, task: PolicyValueTask, previous: dict) -> float:
     """Score of the new network against the previous one, both with search, colours alternated."""
-    game = make_game(s.game)
+    game = make_game(s.game, s.max_plies)
     champion = PolicyValueTask(model=s.model, model_kwargs=dict(s.model_kwargs), game_kwargs=board_kwargs(game))
     champion.model.load_state_dict(previous)
     new = NetworkPlayer(game, Evaluator(game, task.model), s.eval_simulations, seed=s.seed, name="challenger")
@@ -225,7 +256,7 @@ def gate(s: Settings, task: PolicyValueTask, previous: dict) -> float:
 
 def finish(s: Settings, run_dir: Path, task: PolicyValueTask, history: list, seconds: float, console: Console) -> dict:
     """Final matches (raw policy and search) against the ladder, the Elo plot, metrics.json, a summary."""
-    game = make_game(s.game)
+    game = make_game(s.game, s.max_plies)
     evaluate = Evaluator(game, task.model)
     matches = evaluate_agent(game, evaluate, ladder(game, s.seed + 7), s.final_eval_games, s.eval_simulations,
                              seed=s.seed + 7)
@@ -236,6 +267,13 @@ def finish(s: Settings, run_dir: Path, task: PolicyValueTask, history: list, sec
                "train_minutes": seconds / 60, "num_parameters": task.model.num_parameters(),
                "positions_per_s": float(np.mean([h["positions_per_s"] for h in plays])) if plays else 0.0,
                "matches": [m.as_dict() for m in matches], "plots": [str(plot.relative_to(run_dir))] if plot else []}
+    if s.puzzles:
+        from .chess_data import read_puzzles, solve_rate
+
+        payload["puzzles"] = solve_rate(NetworkPlayer(game, evaluate, 0, seed=s.seed), read_puzzles(s.puzzles,
+                                                                                                   s.puzzle_limit))
+        console.print("puzzles solved (raw policy): " + ", ".join(
+            f"{band} {r['solved']}/{r['puzzles']}" for band, r in payload["puzzles"].items()))
     write_json(run_dir / "metrics.json", payload)
     console.print(f"[bold]{s.game}[/bold]: {len(history)} iterations in {seconds / 60:.1f} min")
     for m in matches:

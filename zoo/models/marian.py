@@ -51,7 +51,8 @@ class MarianSeq2Seq(Seq2SeqModel):
             self.hf = MarianMTModel.from_pretrained(path).train()  # from_pretrained returns eval mode
             if vocab_size and vocab_size != self.hf.config.vocab_size:
                 warnings.warn(f"{path}: the checkpoint has {self.hf.config.vocab_size} tokens, the tokenizer "
-                              f"{vocab_size}; resizing the embeddings (pretrained word vectors no longer apply)")
+                              f"{vocab_size}; resizing the embeddings (pretrained word vectors no longer apply)",
+                              stacklevel=2)
                 self.hf.resize_token_embeddings(vocab_size)
         else:
             if vocab_size <= 0:

@@ -10,7 +10,7 @@ the piece planes of the last two positions (history), so a search tree never cop
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import chess
 import chess.polyglot
@@ -86,6 +86,7 @@ class ChessState:
     past: tuple[np.ndarray, ...] = ()  # piece planes (12, 8, 8) of the previous positions, newest first, as seen
     # by the side that was to move then
     plies: int = 0
+    cache: dict = field(default_factory=dict, compare=False, repr=False)  # outcome and legal mask, computed once
 
 
 class Chess(Game):
@@ -104,11 +105,13 @@ class Chess(Game):
         return ChessState(board)
 
     def legal_mask(self, s: ChessState) -> np.ndarray:
-        mask = np.zeros(self.num_actions, dtype=bool)
-        if self.outcome(s) is None:
-            for move in s.board.legal_moves:
-                mask[encode_move(move, s.board.turn)] = True
-        return mask
+        if "mask" not in s.cache:
+            mask = np.zeros(self.num_actions, dtype=bool)
+            if self.outcome(s) is None:
+                for move in s.board.legal_moves:
+                    mask[encode_move(move, s.board.turn)] = True
+            s.cache["mask"] = mask
+        return s.cache["mask"]
 
     def play(self, s: ChessState, action: int) -> ChessState:
         move = decode_move(action, s.board)
@@ -126,11 +129,16 @@ class Chess(Game):
         return s.keys.count(chess.polyglot.zobrist_hash(s.board))
 
     def outcome(self, s: ChessState) -> float | None:
+        if "outcome" not in s.cache:
+            s.cache["outcome"] = self._outcome(s)
+        return s.cache["outcome"]
+
+    def _outcome(self, s: ChessState) -> float | None:
         b = s.board
-        if b.is_checkmate():
-            return -1.0
-        if (b.is_stalemate() or b.is_insufficient_material() or b.halfmove_clock >= 100
-                or self.repetitions(s) >= 2 or s.plies >= self.max_plies):
+        if not any(b.generate_legal_moves()):  # one move generation for mate and stalemate
+            return -1.0 if b.is_check() else 0.0
+        if (b.is_insufficient_material() or b.halfmove_clock >= 100 or self.repetitions(s) >= 2
+                or s.plies >= self.max_plies):
             return 0.0
         return None
 
