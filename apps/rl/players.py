@@ -142,7 +142,10 @@ class HumanPlayer(Player):
     def choose_one(self, state) -> int:
         self.write(self.game.render(state))
         while True:
-            text = self.read("your move: ")
+            try:
+                text = self.read("your move: ")
+            except EOFError:
+                raise SystemExit("no more input: game abandoned") from None
             try:
                 return self.game.parse_action(state, text)
             except ValueError as e:

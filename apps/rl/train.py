@@ -77,6 +77,8 @@ class Settings:
     """Play the opponent ladder (raw policy) every this many iterations, for the Elo plot."""
     eval_games: int = 20
     """Games per ladder opponent during training."""
+    eval_opponents: int = 3
+    """How many ladder opponents (weakest first) are played during training; the final evaluation plays all."""
     final_eval_games: int = 100
     """Games per ladder opponent at the end, with the raw policy and with search."""
     eval_simulations: int = 50
@@ -215,8 +217,8 @@ def train(s: Settings, run_dir: Path, console: Console | None = None) -> dict:
                         task.model.load_state_dict(previous)  # the challenger lost: keep the champion
                 if (it + 1) % s.eval_every == 0 or it == s.iterations - 1:
                     evaluate = Evaluator(game, task.model)
-                    entry["matches"] = [m.as_dict() for m in evaluate_agent(game, evaluate, opponents, s.eval_games, 0,
-                                                                            seed=s.seed)]
+                    matches = evaluate_agent(game, evaluate, opponents[:s.eval_opponents], s.eval_games, 0, s.seed)
+                    entry["matches"] = [m.as_dict() for m in matches]
                 history.append(entry)
                 save_iteration(run_dir, it, task.model, replay, history)
                 status = f"loss {loss:.3f}  {entry['positions_per_s']:.0f} pos/s" + "".join(

@@ -123,10 +123,16 @@ class Chess(Game):
         board = s.board.copy(stack=False)
         board.push(move)
         past = (piece_planes(s.board, s.board.turn), *s.past)[: HISTORY - 1]
-        return ChessState(board, (*s.keys, chess.polyglot.zobrist_hash(s.board)), past, s.plies + 1)
+        return ChessState(board, (*s.keys, self.key(s)), past, s.plies + 1)
+
+    def key(self, s: ChessState) -> int:
+        """The position's Zobrist key (pure Python in `chess`, so computed once per state)."""
+        if "key" not in s.cache:
+            s.cache["key"] = chess.polyglot.zobrist_hash(s.board)
+        return s.cache["key"]
 
     def repetitions(self, s: ChessState) -> int:
-        return s.keys.count(chess.polyglot.zobrist_hash(s.board))
+        return s.keys.count(self.key(s))
 
     def outcome(self, s: ChessState) -> float | None:
         if "outcome" not in s.cache:

@@ -71,3 +71,61 @@ def test_bad_fen_and_moves_are_explained():
         game.parse_action(s, "e2e5")
     with pytest.raises(ValueError, match="is not a move: write it in UCI"):
         game.parse_action(s, "hello")
+
+
+SHARED = __import__("pathlib").Path(__file__).resolve().parents[4] / "shared" / "data" / "chess"
+
+
+def test_pgn_and_puzzle_errors_name_the_file(tmp_path):
+    from apps.rl.chess_data import read_pgn, read_puzzles
+
+    good = '[Event "x"]\n[White "a"]\n[Black "b"]\n[Result "1-0"]\n\n1. e4 e5 2. Qh5 Nc6 3. Bc4 Nf6 4. Qxf7# 1-0\n\n'
+    bad = '[Event "y"]\n[White "c"]\n[Black "d"]\n[Result "0-1"]\n\n1. e4 Ke7 2. Kxe9 0-1\n\n'
+    pgn = tmp_path / "games.pgn"
+    pgn.write_text(good + bad)
+    with pytest.raises(ValueError, match=r"games.pgn: game 2 \(c vs d\)"):
+        read_pgn([pgn], skip_bad=False)
+    (planes, moves, results), stats = read_pgn([pgn])
+    assert stats == {"games": 1, "skipped": 1, "positions": 7} and planes.shape == (7, NUM_PLANES, 8, 8)
+    assert list(results) == [1, -1, 1, -1, 1, -1, 1]  # white won: +1 on white's moves
+    with pytest.raises(FileNotFoundError, match="PGN file .*missing.pgn does not exist"):
+        read_pgn([tmp_path / "missing.pgn"])
+    csv_file = tmp_path / "p.csv"
+    csv_file.write_text("PuzzleId,FEN,Moves,Rating\n1,8/8/8/8/8/8/8/8 w - - 0 1,e2e4,abc\n")
+    with pytest.raises(ValueError, match=r"p.csv:2: expected at least two UCI moves"):
+        read_puzzles(csv_file)
+
+
+def test_missing_stockfish_is_explained():
+    from apps.rl.stockfish import find_stockfish
+
+    with pytest.raises(FileNotFoundError, match="apt install stockfish"):
+        find_stockfish("/nowhere/stockfish")
+
+
+@pytest.mark.skipif(not any(__import__("os").path.exists(p) for p in ("/usr/games/stockfish", "/usr/bin/stockfish")),
+                    reason="Stockfish is not installed (Debian: apt install stockfish, or make data)")
+def test_stockfish_plays_legal_moves():
+    from apps.rl.arena import play_match
+    from apps.rl.players import RandomPlayer
+    from apps.rl.stockfish import StockfishPlayer
+
+    game = Chess(max_plies=40)
+    engine = StockfishPlayer(game, skill=0, seconds=0.01)
+    try:
+        result = play_match(game, engine, RandomPlayer(game, 0), 2)
+    finally:
+        engine.close()
+    assert result.losses == 0
+
+
+@pytest.mark.skipif(not SHARED.is_dir(), reason="../shared/data/chess (real games, puzzles) is not present")
+def test_real_puzzles_and_games_load():
+    from apps.rl.chess_data import read_pgn, read_puzzles, solve_rate
+    from apps.rl.players import RandomPlayer
+
+    puzzles = read_puzzles(SHARED / "lichess_db_puzzle.csv", limit=30)
+    rates = solve_rate(RandomPlayer(Chess(), 0), puzzles)
+    assert rates["all"]["puzzles"] == 30 and 0 <= rates["all"]["rate"] <= 1
+    (_, moves, _), stats = read_pgn([SHARED / "lichess_DannyTheDonkey_2019-01-29.pgn"], max_games=5)
+    assert stats["games"] == 5 and len(moves) > 100

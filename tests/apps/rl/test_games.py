@@ -102,3 +102,17 @@ def test_arena_bookkeeping():
     c4 = make_game("connect4")
     deep = play_match(c4, AlphaBetaPlayer(c4, 2, seed=6), RandomPlayer(c4, 7), 10)
     assert deep.wins >= 9
+
+
+def test_human_gets_a_message_and_another_try():
+    from apps.rl.players import HumanPlayer
+
+    g = make_game("connect4")
+    s = play_all(g, ["4"] * 6)
+    answers, shown = iter(["9", "4", "five", "3"]), []
+    human = HumanPlayer(g, read=lambda prompt: next(answers), write=shown.append)
+    assert human.choose([s]) == [2]
+    messages = [m for m in shown if m.startswith("  ")]
+    assert len(messages) == 3 and "column 4 is full" in messages[1] and "number from 1 to 7" in messages[2]
+    with pytest.raises(SystemExit, match="no more input"):
+        HumanPlayer(g, read=lambda prompt: (_ for _ in ()).throw(EOFError), write=shown.append).choose([s])
