@@ -58,7 +58,7 @@ def main(argv: list[str] | None = None) -> int:
         table.add_row(r["model"], f"{r['parameters']:,}", f"{r['train_seconds']:.0f}", f"{r['test_bleu']:.2f}",
                       f"{r['test_bleu_greedy']:.2f}", f"{r['test_chrf']:.2f}", f"{r['greedy_sents_per_s']:.0f}",
                       f"{r['beam_sents_per_s']:.0f}", comp)
-    Console().print(table)
+    Console(width=160).print(table)
     path = write_json(args.out, {"preset": args.preset, "rows": rows})
     print(f"wrote {path}")
     return 0

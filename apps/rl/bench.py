@@ -36,7 +36,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--runs-dir", default="runs/bench")
     ap.add_argument("--out", default="runs/bench/rl.json")
     args, extra = ap.parse_known_args(argv)
-    console = Console()
+    console = Console(width=160)
     rows = []
     for game in args.games.split(","):
         if game == "chess" and not Path("../shared/data/chess").is_dir():
