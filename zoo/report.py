@@ -73,7 +73,7 @@ def plot_curves(csv_paths: str | Path | list, out_png: str | Path, title: str = 
         axes[0, 1].legend()
     if title:
         fig.suptitle(title)
-    return _save(fig, out_png)
+    return save_figure(fig, out_png)
 
 
 def plot_gradient_norms(curves: dict[str, list[tuple[str, float]]], out_png: str | Path, title: str = "") -> Path:
@@ -85,10 +85,11 @@ def plot_gradient_norms(curves: dict[str, list[tuple[str, float]]], out_png: str
     ax.set(xlabel="layer (input -> output)", ylabel="gradient L2 norm", yscale="log",
            title=title or "gradient norm by depth")
     ax.legend()
-    return _save(fig, out_png)
+    return save_figure(fig, out_png)
 
 
-def _save(fig, out_png: str | Path) -> Path:
+def save_figure(fig, out_png: str | Path) -> Path:
+    """Save a matplotlib figure as PNG (folders made, layout tightened, figure closed)."""
     out_png = Path(out_png)
     out_png.parent.mkdir(parents=True, exist_ok=True)
     fig.tight_layout()

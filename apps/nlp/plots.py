@@ -10,6 +10,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import torch  # noqa: E402
 
+from zoo.report import save_figure  # noqa: E402
+
 
 def _label(tokenizer, token_id: int) -> str:
     """A readable subword: decoded on its own (byte-level tokens otherwise show as 'Ġle', 'Ã©')."""
@@ -54,9 +56,4 @@ def plot_attention(task, sentence: str, path: str | Path) -> Path:
     ax.set_xlabel("English (source subwords)")
     ax.set_ylabel("French (generated, top to bottom)")
     ax.set_title(sentence if len(sentence) < 60 else sentence[:57] + "...", fontsize=9)
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path)

@@ -11,6 +11,8 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
+from zoo.report import save_figure  # noqa: E402
+
 from .arena import MatchResult, play_match  # noqa: E402
 from .games import Game  # noqa: E402
 from .players import AlphaBetaPlayer, NetworkPlayer, PerfectPlayer, Player, RandomPlayer, WinBlockPlayer  # noqa: E402
@@ -68,8 +70,4 @@ def plot_elo(history: list[dict], path: Path, title: str) -> Path | None:
     ax.set_ylabel(f"Elo difference (clipped at ±{clip:.0f})")
     ax.set_title(title)
     ax.legend()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path)

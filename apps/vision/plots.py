@@ -11,13 +11,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import torch  # noqa: E402
 
-
-def _save(fig, path: Path) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+from zoo.report import save_figure  # noqa: E402
 
 
 def _show(ax, img: torch.Tensor) -> None:
@@ -42,7 +36,7 @@ def confusion_matrix(cm: torch.Tensor, names: list[str], path: Path) -> Path:
     ax.set(xticks=range(n), yticks=range(n), xlabel="predicted", ylabel="true", title="confusion matrix (test)")
     ax.set_xticklabels(names, rotation=45, ha="right", fontsize=7)
     ax.set_yticklabels(names, fontsize=7)
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def misclassified(x: torch.Tensor, y: torch.Tensor, probs: torch.Tensor, names: list[str], path: Path,
@@ -59,7 +53,7 @@ def misclassified(x: torch.Tensor, y: torch.Tensor, probs: torch.Tensor, names: 
         p = int(probs[i].argmax())
         ax.set_title(f"true {names[int(y[i])]}\npred {names[p]} {probs[i, p]:.0%}", fontsize=7)
     fig.suptitle(f"misclassified test images (first {len(wrong)})")
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def reliability(confidence: torch.Tensor, correct: torch.Tensor, ece: float, path: Path, bins: int = 15) -> Path:
@@ -78,7 +72,7 @@ def reliability(confidence: torch.Tensor, correct: torch.Tensor, ece: float, pat
     ax.set(xlabel="confidence", ylabel="accuracy", title=f"reliability diagram (ECE {ece:.3f})", xlim=(0, 1),
            ylim=(0, 1))
     ax.legend(loc="upper left")
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def corruption_curves(table: dict[str, list[float]], clean: float, path: Path) -> Path:
@@ -89,7 +83,7 @@ def corruption_curves(table: dict[str, list[float]], clean: float, path: Path) -
     ax.plot(range(len(mean) + 1), [clean, *mean], "k--", linewidth=2, label="mean")
     ax.set(xlabel="severity (0 = clean)", ylabel="accuracy", title="accuracy under distribution shift", ylim=(0, 1))
     ax.legend(fontsize=7)
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def attack_curves(eps: list[float], fgsm: list[float], pgd: list[float], clean: float, path: Path) -> Path:
@@ -100,7 +94,7 @@ def attack_curves(eps: list[float], fgsm: list[float], pgd: list[float], clean: 
     ax.set(xlabel="epsilon (L-inf, in /255 pixel units)", ylabel="accuracy", title="adversarial accuracy",
            ylim=(0, 1))
     ax.legend()
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def adversarial_pair(clean: torch.Tensor, adv: torch.Tensor, p_clean: torch.Tensor, p_adv: torch.Tensor,
@@ -113,4 +107,4 @@ def adversarial_pair(clean: torch.Tensor, adv: torch.Tensor, p_clean: torch.Tens
     delta = (adv - clean) / (2 * eps) + 0.5  # perturbation, stretched to [0, 1] for the eye
     _show(axes[1], delta)
     axes[1].set_title("perturbation (amplified)", fontsize=9)
-    return _save(fig, path)
+    return save_figure(fig, path)
