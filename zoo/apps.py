@@ -48,3 +48,9 @@ def discover_apps() -> dict[str, App]:
                             f"got {type(app).__name__}")
         found[app.name] = app
     return dict(sorted(found.items()))
+
+
+def as_duration(seconds: float) -> str:
+    """Seconds -> Lightning's ``max_time`` string "DD:HH:MM:SS"."""
+    s = int(seconds)
+    return f"{s // 86400:02d}:{s % 86400 // 3600:02d}:{s % 3600 // 60:02d}:{s % 60:02d}"

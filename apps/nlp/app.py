@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from zoo.apps import App, DemoStep
+from zoo.apps import App, DemoStep, as_duration
 
 CONFIGS = Path(__file__).parent / "configs"
 
@@ -25,8 +25,7 @@ def run_translation(preset: str, runs_dir: Path, max_seconds: float | None = Non
         raise FileNotFoundError(f"no {preset!r} translation preset: {config} is missing")
     args = ["fit", "-c", str(config), "--name", config.stem, "--runs_dir", str(runs_dir)]
     if max_seconds:
-        s = int(max_seconds)
-        args += ["--trainer.max_time", f"00:{s // 3600:02d}:{s % 3600 // 60:02d}:{s % 60:02d}"]
+        args += ["--trainer.max_time", as_duration(max_seconds)]
     cli_main(args)
     run_dir = Path(runs_dir) / "nlp" / config.stem
     json.loads((run_dir / "metrics.json").read_text())  # fail here, clearly, if the run wrote no metrics

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from zoo.apps import App, DemoStep
+from zoo.apps import App, DemoStep, as_duration
 
 CONFIGS = Path(__file__).parent / "configs"
 
@@ -35,16 +35,11 @@ def run_images(preset: str, runs_dir: Path, max_seconds: float | None = None) ->
     name = config.stem  # e.g. fashion_demo
     args = ["fit", "-c", str(config), "--name", name, "--runs_dir", str(runs_dir)]
     if max_seconds:
-        args += ["--trainer.max_time", _as_duration(max_seconds)]
+        args += ["--trainer.max_time", as_duration(max_seconds)]
     cli_main(args)
     run_dir = Path(runs_dir) / "vision" / name
     json.loads((run_dir / "metrics.json").read_text())  # fail here, clearly, if the run wrote no metrics
     return run_dir
-
-
-def _as_duration(seconds: float) -> str:
-    s = int(seconds)
-    return f"00:{s // 3600:02d}:{s % 3600 // 60:02d}:{s % 60:02d}"
 
 
 APP = App(
