@@ -23,10 +23,12 @@ BANDS = [(0, 1000), (1000, 1500), (1500, 2000), (2000, 10000)]
 
 def read_pgn(paths: list[str | Path], max_games: int = 0, skip_bad: bool = True) -> tuple[tuple, dict]:
     """Every position of every finished game: planes (N, P, 8, 8) float16, the move played (N,) int64, the result
-    for the side to move (N,) float32 (compact: a dense 4,672-way policy per position would not fit in memory). A game with a parse error is reported with its file and number (skipped and counted with
-    ``skip_bad``)."""
+    for the side to move (N,) float32 and the legal moves as packed bits (N, 584) uint8 (compact: a dense 4,672-way
+    array per position would not fit in memory). The legal moves let training put the policy's whole mass on moves
+    that exist, as the search does. A game with a parse error is reported with its file and number (skipped and
+    counted with ``skip_bad``)."""
     game = Chess(max_plies=10_000)
-    planes, actions, results = [], [], []
+    planes, actions, results, legal = [], [], [], []
     stats = {"games": 0, "skipped": 0, "positions": 0}
     for path in map(Path, paths):
         if not path.is_file():
@@ -48,16 +50,19 @@ def read_pgn(paths: list[str | Path], max_games: int = 0, skip_bad: bool = True)
                     continue
                 state = game.initial(record.board().fen())
                 for move in record.mainline_moves():
+                    if game.outcome(state) is not None:
+                        break  # over by our rules (e.g. a threefold repetition no one claimed): stop here
                     planes.append(game.planes(state).astype(np.float16))
                     actions.append(encode_move(move, state.board.turn))
                     results.append(result if state.board.turn == chess.WHITE else -result)
+                    legal.append(np.packbits(game.legal_mask(state)))
                     state = game.push(state, move)
                 stats["games"] += 1
     stats["positions"] = len(actions)
     if not actions:
         raise ValueError(f"no usable games in {', '.join(map(str, paths))}")
     return (np.stack(planes).astype(np.float16), np.array(actions, dtype=np.int64),
-            np.array(results, dtype=np.float32)), stats
+            np.array(results, dtype=np.float32), np.stack(legal)), stats
 
 
 def read_puzzles(path: str | Path, limit: int = 0) -> list[dict]:

@@ -46,6 +46,12 @@ class Evaluator:
         return priors.cpu().numpy(), value.float().cpu().numpy()
 
 
+def unpack_bits(bits: torch.Tensor, n: int) -> torch.Tensor:
+    """np.packbits rows (B, ceil(n/8)) uint8, most significant bit first -> bool (B, n)."""
+    shifts = torch.arange(7, -1, -1, device=bits.device, dtype=torch.uint8)
+    return ((bits.unsqueeze(-1) >> shifts) & 1).flatten(1)[:, :n].bool()
+
+
 class PolicyValueTask(ZooTask):
     """Trains a board network on (planes, search policy, game result) triples."""
 
@@ -63,12 +69,16 @@ class PolicyValueTask(ZooTask):
         return dict(self.hparams.get("game_kwargs") or {})
 
     def shared_step(self, batch, stage: str) -> torch.Tensor:
-        planes, policy, result = batch  # (B, P, H, W), (B, A) search policy or (B,) move played, (B,)
+        # (B, P, H, W), (B, A) search policy or (B,) move played, (B,) result; optionally (B, A/8) legal-move bits
+        planes, policy, result, *legal = batch
         logits, value = self.model(planes.float())
+        logits = logits.float()
+        if legal:  # the softmax runs over legal moves only, as in the search
+            logits = logits.masked_fill(~unpack_bits(legal[0], logits.shape[1]), float("-inf"))
         if policy.dtype == torch.long:  # supervised: the move a person played
-            policy_loss = F.cross_entropy(logits.float(), policy)
+            policy_loss = F.cross_entropy(logits, policy)
         else:
-            policy_loss = -(policy * F.log_softmax(logits.float(), -1)).sum(-1).mean()
+            policy_loss = -(policy * F.log_softmax(logits, -1).nan_to_num(neginf=0.0)).sum(-1).mean()
         value_loss = F.mse_loss(value.float(), result)
         loss = policy_loss + self.hparams.value_weight * value_loss
         self.log_dict({f"{stage}_loss": loss, f"{stage}_policy_loss": policy_loss, f"{stage}_value_loss": value_loss},

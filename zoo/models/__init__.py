@@ -1,3 +1,13 @@
 """Importing this package registers every model family."""
 
-from . import cnn, lstm, lstm_seq2seq, marian, resnet, torchvision_resnet, transformer, transformer_seq2seq  # noqa: F401
+from . import (  # noqa: F401
+    cnn,
+    fno,
+    lstm,
+    lstm_seq2seq,
+    marian,
+    resnet,
+    torchvision_resnet,
+    transformer,
+    transformer_seq2seq,
+)

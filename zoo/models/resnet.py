@@ -17,13 +17,15 @@ STRIDED_KINDS = ("image", "sequence")
 
 
 class BasicBlock(nn.Module):
-    def __init__(self, nd: int, c_in: int, c_out: int, stride: int, activation: str, padding_mode: str):
+    def __init__(self, nd: int, c_in: int, c_out: int, stride: int, activation: str, padding_mode: str,
+                 dilation: int = 1):
         super().__init__()
         conv, bn = conv_nd(nd), batch_norm_nd(nd)
-        self.conv1 = conv(c_in, c_out, 3, stride=stride, padding=1, padding_mode=padding_mode, bias=False)
+        d = dilation  # dilated kernels widen the receptive field without pooling (e.g. Basenji/DeepSTARR-style DNA)
+        self.conv1 = conv(c_in, c_out, 3, stride=stride, padding=d, dilation=d, padding_mode=padding_mode, bias=False)
         self.bn1 = bn(c_out)
         self.act = make_activation(activation)
-        self.conv2 = conv(c_out, c_out, 3, padding=1, padding_mode=padding_mode, bias=False)
+        self.conv2 = conv(c_out, c_out, 3, padding=d, dilation=d, padding_mode=padding_mode, bias=False)
         self.bn2 = bn(c_out)
         # Projection shortcut only where the shape changes; otherwise the identity carries the gradient.
         self.shortcut = (
@@ -54,7 +56,10 @@ class ResNet(ZooModel):
         ndim: int = 1,
         board_size: tuple[int, int] = (8, 8),
         image_size: int = 32,
+        dilation_growth: int = 1,
+        dilation_cycle: int = 4,
     ):
+        """``dilation_growth`` g > 1 dilates block i by g ** (i % ``dilation_cycle``) (1, 2, 4, 8, 1, ... for g=2)."""
         super().__init__(locals())
         if in_kind == "tokens" and vocab_size <= 0:
             raise ValueError("in_kind='tokens' needs vocab_size > 0")
@@ -73,7 +78,8 @@ class ResNet(ZooModel):
             stage = i * n_stages // depth  # blocks spread evenly over stages
             first_of_stage = i > 0 and stage != (i - 1) * n_stages // depth
             out = width * 2**stage
-            blocks.append(BasicBlock(nd, chans, out, 2 if first_of_stage else 1, activation, padding_mode))
+            dilation = dilation_growth ** (i % max(1, dilation_cycle))
+            blocks.append(BasicBlock(nd, chans, out, 2 if first_of_stage else 1, activation, padding_mode, dilation))
             chans = out
         self.blocks = nn.Sequential(*blocks)
         self.num_features = chans
@@ -111,6 +117,12 @@ def resnet_small(**kwargs) -> ResNet:
 def resnet_base(**kwargs) -> ResNet:
     """8 residual blocks, width 64 (to 256 over three stages): for a GPU."""
     return build(ResNet, dict(depth=8, width=64), kwargs)
+
+
+@register_model(family="resnet", kinds=("sequence", "field"))
+def resnet_dilated(**kwargs) -> ResNet:
+    """8 residual blocks of width 64 dilated 1, 2, 4, 8 (twice), two stages: long-range context along a sequence."""
+    return build(ResNet, dict(depth=8, width=64, stages=2, dilation_growth=2), kwargs)
 
 
 @register_model(family="resnet", kinds=("board", "field"))

@@ -5,6 +5,7 @@ import random
 import chess
 import numpy as np
 import pytest
+import torch
 
 from apps.rl.games.chess_game import NUM_PLANES, Chess, decode_move, encode_move
 
@@ -85,7 +86,7 @@ def test_pgn_and_puzzle_errors_name_the_file(tmp_path):
     pgn.write_text(good + bad)
     with pytest.raises(ValueError, match=r"games.pgn: game 2 \(c vs d\)"):
         read_pgn([pgn], skip_bad=False)
-    (planes, moves, results), stats = read_pgn([pgn])
+    (planes, moves, results, legal), stats = read_pgn([pgn])
     assert stats == {"games": 1, "skipped": 1, "positions": 7} and planes.shape == (7, NUM_PLANES, 8, 8)
     assert list(results) == [1, -1, 1, -1, 1, -1, 1]  # white won: +1 on white's moves
     with pytest.raises(FileNotFoundError, match="PGN file .*missing.pgn does not exist"):
@@ -127,5 +128,10 @@ def test_real_puzzles_and_games_load():
     puzzles = read_puzzles(SHARED / "lichess_db_puzzle.csv", limit=30)
     rates = solve_rate(RandomPlayer(Chess(), 0), puzzles)
     assert rates["all"]["puzzles"] == 30 and 0 <= rates["all"]["rate"] <= 1
-    (_, moves, _), stats = read_pgn([SHARED / "lichess_DannyTheDonkey_2019-01-29.pgn"], max_games=5)
+    (_, moves, _, legal), stats = read_pgn([SHARED / "lichess_DannyTheDonkey_2019-01-29.pgn"], max_games=5)
     assert stats["games"] == 5 and len(moves) > 100
+    # Every move played is among the legal moves stored beside it (what the supervised loss normalises over).
+    from apps.rl.network import unpack_bits
+
+    mask = unpack_bits(torch.from_numpy(legal), Chess.num_actions).numpy()
+    assert mask[np.arange(len(moves)), moves].all() and (mask.sum(1) < 219).all()

@@ -1,0 +1,1 @@
+"""Science apps: PDE surrogates (`pde`) and genomics (`genomics`), reached as `zoo science <app> ...`."""

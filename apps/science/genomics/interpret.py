@@ -1,0 +1,121 @@
+"""What the model learnt: in-silico mutagenesis (ISM) and gradient x input per position, drawn coloured by base;
+on the generated data, the share of planted motif positions among the top-attributed positions; and the
+predicted-vs-measured scatter plot."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+from scipy.stats import pearsonr, spearmanr  # noqa: E402
+
+from zoo.report import save_figure  # noqa: E402
+
+BASE_COLOURS = ["tab:green", "tab:blue", "tab:orange", "tab:red"]  # A, C, G, T
+
+
+@torch.no_grad()
+def ism(task, x: torch.Tensor, batch_size: int = 512) -> torch.Tensor:
+    """x (L, 4) one-hot -> (L, 4): prediction change for each single-base substitution (0 at the reference)."""
+    task.eval()
+    length = x.shape[0]
+    variants = x.repeat(length * 4, 1, 1).view(length, 4, length, 4).clone()  # (pos, base, L, 4)
+    pos = torch.arange(length)
+    for b in range(4):
+        variants[pos, b, pos] = torch.nn.functional.one_hot(torch.tensor(b), 4).float()
+    flat = variants.view(-1, length, 4)
+    preds = torch.cat([task.standardised(flat[i:i + batch_size]) for i in range(0, len(flat), batch_size)])
+    ref = task.standardised(x[None])[0]
+    return (preds.view(length, 4) - ref).cpu()
+
+
+def grad_x_input(task, x: torch.Tensor) -> torch.Tensor:
+    """(N, L, 4) -> (N, L): gradient of the prediction with respect to the one-hot input, times the input."""
+    task.eval()
+    x = x.clone().requires_grad_(True)
+    with torch.enable_grad():
+        task.standardised(x).sum().backward()
+    return (x.grad * x).sum(-1).detach()
+
+
+def position_scores(deltas: torch.Tensor) -> torch.Tensor:
+    """ISM (L, 4) -> (L,): how much the reference base matters = minus the mean change over its substitutions."""
+    return -deltas.sum(-1) / 3
+
+
+def motif_recovery(scores: np.ndarray, mask: np.ndarray) -> float:
+    """Mean over sequences of |top-k positions by |score| intersected with planted| / k, k = planted positions."""
+    shares = []
+    for s, m in zip(scores, mask):
+        k = int(m.sum())
+        if k:
+            top = np.argsort(-np.abs(s))[:k]
+            shares.append(m[top].mean())
+    return float(np.mean(shares)) if shares else float("nan")
+
+
+def plot_attribution(x: torch.Tensor, maps: dict[str, np.ndarray], out_png: Path, title: str,
+                     motif_mask: np.ndarray | None = None) -> Path:
+    """One row per map: per-position importance as bars coloured by the reference base; planted motifs shaded."""
+    bases = x.argmax(-1).numpy()
+    known = x.sum(-1).numpy() > 0
+    fig, axes = plt.subplots(len(maps), 1, figsize=(12, 2.2 * len(maps)), squeeze=False)
+    for ax, (name, score) in zip(axes[:, 0], maps.items()):
+        colours = [BASE_COLOURS[b] if k else "0.7" for b, k in zip(bases, known)]
+        ax.bar(np.arange(len(score)), score, color=colours, width=1.0)
+        if motif_mask is not None:
+            for start in np.flatnonzero(np.diff(np.r_[0, motif_mask.astype(int)]) == 1):
+                end = start + np.argmax(~motif_mask[start:]) if (~motif_mask[start:]).any() else len(motif_mask)
+                ax.axvspan(start - 0.5, end - 0.5, color="gold", alpha=0.25, lw=0)
+        ax.set_ylabel(name, fontsize=9)
+        ax.set_xlim(-0.5, len(score) - 0.5)
+    axes[-1, 0].set_xlabel("position (bars coloured by base: A green, C blue, G orange, T red"
+                           + ("; planted motifs shaded)" if motif_mask is not None else ")"))
+    fig.suptitle(title, fontsize=10)
+    return save_figure(fig, out_png)
+
+
+def plot_scatter(pred: np.ndarray, true: np.ndarray, out_png: Path, title: str) -> Path:
+    fig, ax = plt.subplots(figsize=(4.5, 4.5))
+    ax.scatter(true, pred, s=4, alpha=0.4)
+    lo, hi = float(min(true.min(), pred.min())), float(max(true.max(), pred.max()))
+    ax.plot([lo, hi], [lo, hi], color="0.5", lw=1, ls="--")
+    ax.set_xlabel("measured")
+    ax.set_ylabel("predicted")
+    ax.set_title(f"{title}\nPearson {pearsonr(pred, true)[0]:.3f}, Spearman {spearmanr(pred, true)[0]:.3f}",
+                 fontsize=9)
+    return save_figure(fig, out_png)
+
+
+def attribution_report(task, dm, run_dir: Path, n_recovery: int = 200) -> dict:
+    """Scatter plot on the test split, attribution maps for two test sequences, motif recovery where known."""
+    task.eval()
+    x, y = dm.test_x, dm.test_y
+    with torch.no_grad():
+        pred = torch.cat([task(x[i:i + 512]) for i in range(0, len(x), 512)]).numpy()
+    plots = [plot_scatter(pred, y.numpy(), run_dir / "plots" / "scatter.png",
+                          f"{dm.hparams.dataset}: {task.model.model_name} (test split)")]
+    metrics: dict[str, float] = {}
+    test_idx = dm.split[2]
+    mask = dm.truth.motif_mask[test_idx] if dm.truth is not None else None
+    # Two examples: the highest predicted activity, and (generated data) the sequence with the most motif positions.
+    picks = [int(np.argmax(pred))] + ([int(np.argmax(mask.sum(1)))] if mask is not None else [int(np.argmin(pred))])
+    for j, i in enumerate(picks):
+        deltas = ism(task, x[i])
+        maps = {"ISM": position_scores(deltas).numpy(), "grad x input": grad_x_input(task, x[i:i + 1])[0].numpy()}
+        plots.append(plot_attribution(x[i], maps, run_dir / "plots" / f"attribution_{j}.png",
+                                      f"{dm.names[test_idx[i]]}: measured {float(y[i]):.2f}, predicted "
+                                      f"{float(pred[i]):.2f}", None if mask is None else mask[i]))
+    if mask is not None:
+        n = min(n_recovery, len(x))
+        gxi = torch.cat([grad_x_input(task, x[i:i + 256]) for i in range(0, n, 256)]).numpy()
+        metrics["motif_recovery_grad_x_input"] = motif_recovery(gxi, mask[:n])
+        ism_scores = np.stack([position_scores(ism(task, x[i])).numpy() for i in range(min(n, 50))])
+        metrics["motif_recovery_ism"] = motif_recovery(ism_scores, mask[:len(ism_scores)])
+        metrics["motif_recovery_chance"] = float(mask[:n].mean())
+    return {"metrics": metrics, "plots": [str(p.relative_to(run_dir)) for p in plots]}
