@@ -72,8 +72,9 @@ def arena_main(argv: list[str]) -> int:
     ap.add_argument("opponent")
     ap.add_argument("--games", type=int, default=100)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--max-plies", type=int, default=0, help="chess: draw games longer than this (default 300)")
     args = ap.parse_args(argv)
-    game = make_game(args.game)
+    game = make_game(args.game, args.max_plies)
     result = play_match(game, make_player(args.player, game, args.seed), make_player(args.opponent, game,
                                                                                     args.seed + 1), args.games)
     Console().print(result.line())

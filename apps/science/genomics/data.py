@@ -41,7 +41,7 @@ class GenomicsDataModule(L.LightningDataModule):
     def __init__(self, dataset: str = "synthetic", path: str | None = None, values: str | None = None,
                  root: str = str(SHARED), length: int | None = None, n: int = 20000, interaction: float = 0.5,
                  ceiling: float = 0.85, val_fraction: float = 0.1, test_fraction: float = 0.1, seed: int = 0,
-                 batch_size: int = 128, rc_augment: bool = True, num_workers: int = 0):
+                 batch_size: int = 128, rc_augment: bool = True, num_workers: int = 0, kmer_k: int = 6):
         """
         Args:
             dataset: synthetic (generated, known ceiling), hepg2, wtc11, ecoli (files under ``root``), or table
@@ -59,6 +59,7 @@ class GenomicsDataModule(L.LightningDataModule):
             batch_size: sequences per batch.
             rc_augment: train on the reverse complement of each sequence half of the time.
             num_workers: DataLoader workers.
+            kmer_k: the baseline counts k-mers for k = 1..kmer_k.
         """
         super().__init__()
         self.save_hyperparameters()
@@ -131,7 +132,7 @@ class GenomicsDataModule(L.LightningDataModule):
         return self._loader(self.test_x, self.test_y, False)
 
     def baseline(self) -> dict:
-        """k-mer counts (k = 1..6) with ridge regression (alpha chosen on the validation split); on the generated
+        """k-mer counts (k = 1..kmer_k) with ridge regression (alpha chosen on the validation split); on the generated
         data also the additive model given the true motifs, and the ceiling."""
         from .baselines import kmer_ridge
 
@@ -139,9 +140,9 @@ class GenomicsDataModule(L.LightningDataModule):
         train, val, test = self.split
         seqs = self.seqs
         r = kmer_ridge([seqs[i] for i in train], self.train_y.numpy(), [seqs[i] for i in val], self.val_y.numpy(),
-                       [seqs[i] for i in test], self.test_y.numpy())
-        out = {"name": "test_pearson", "value": r["pearson"], "description": "6-mer ridge regression",
-               "kmer_spearman": r["spearman"], "kmer_alpha": r["alpha"]}
+                       [seqs[i] for i in test], self.test_y.numpy(), k=self.hparams.kmer_k)
+        out = {"name": "test_pearson", "value": r["pearson"],
+               "description": f"{self.hparams.kmer_k}-mer ridge regression", "kmer_spearman": r["spearman"], "kmer_alpha": r["alpha"]}
         if self.truth is not None:
             t = self.truth
             out["additive_true_motifs"] = synthetic.additive_baseline(t.counts[train], t.values[train],
