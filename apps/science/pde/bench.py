@@ -31,10 +31,13 @@ FAMILIES = {
 PROBLEMS = ("burgers", "burgers_nu002", "darcy")
 
 
-def run(problem: str, preset: str, family: str, runs_dir: str, minutes: float | None, extra: list[str]) -> dict:
+def run(problem: str, preset: str, family: str, runs_dir: str, minutes: float | None, extra: list[str],
+        reuse: bool = False) -> dict:
     config = PDE_CONFIGS / f"{problem}_{preset}.yaml"
     cfg = yaml.safe_load(config.read_text())
     name = f"{problem}_{preset}_{family}"
+    if reuse and (Path(runs_dir) / "pde" / name / "metrics.json").is_file():
+        return summarise(cfg, Path(runs_dir) / "pde" / name, problem, family)
     args = ["fit", "-c", str(config), "--name", name, "--runs_dir", runs_dir]
     if family != "fno":
         model, kwargs = FAMILIES[family]
@@ -46,7 +49,11 @@ def run(problem: str, preset: str, family: str, runs_dir: str, minutes: float | 
     if minutes:
         args += ["--trainer.max_time", as_duration(minutes * 60), "--trainer.max_epochs", "100000"]
     pde_main(args + extra)
-    m = json.loads((Path(runs_dir) / "pde" / name / "metrics.json").read_text())
+    return summarise(cfg, Path(runs_dir) / "pde" / name, problem, family)
+
+
+def summarise(cfg: dict, run_dir: Path, problem: str, family: str) -> dict:
+    m = json.loads((run_dir / "metrics.json").read_text())
     init = cfg["data"]["init_args"]
     resolutions = sorted({init["resolution"], *init.get("eval_resolutions", [])})
     base = m.get("baseline", {})
@@ -55,7 +62,8 @@ def run(problem: str, preset: str, family: str, runs_dir: str, minutes: float | 
             "rel_l2": {r: m["test"].get(f"test_rel_l2_at_{r}") for r in resolutions},
             "worst_rel_l2": m["test"].get("test_rel_l2_worst"), "linear": base.get("value"),
             "floor": base.get("floor_rel_l2"), "solver_s": base.get("solver_s_per_sample"),
-            "model_s": m["test"].get("model_s_per_sample"), "run_dir": m["run_dir"]}
+            "model_s": m["test"].get("model_s_per_sample"), "epochs": m.get("epochs"),
+            "run_dir": m["run_dir"]}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -68,6 +76,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--fno-minutes", type=float, help="override the FNO presets' own budget")
     ap.add_argument("--runs-dir", default="runs/bench")
     ap.add_argument("--out", default="runs/bench/pde.json")
+    ap.add_argument("--reuse", action="store_true", help="take rows whose run folder already has metrics.json")
     args, extra = ap.parse_known_args(argv)
     families = args.families.split(",")
     unknown = [f for f in families if f != "fno" and f not in FAMILIES]
@@ -79,7 +88,7 @@ def main(argv: list[str] | None = None) -> int:
             ap.error(f"no preset {problem}_{args.preset}.yaml in {PDE_CONFIGS}")
         for family in families:
             minutes = args.fno_minutes if family == "fno" else args.family_minutes
-            rows.append(run(problem, args.preset, family, args.runs_dir, minutes, extra))
+            rows.append(run(problem, args.preset, family, args.runs_dir, minutes, extra, args.reuse))
     console = Console(width=170)
     table = Table(title=f"PDE surrogates ({args.preset}): test relative L2 (mean), zero-shot at other resolutions")
     for col in ("problem", "model", "params", "train s", "rel L2 by resolution", "worst", "linear", "floor",
