@@ -31,37 +31,28 @@ def main(argv: list[str]) -> int:
     return pde_main(argv[1:])
 
 
-def run_pde(preset: str, runs_dir: Path, max_seconds: float | None = None) -> Path:
-    """Fit the Burgers preset, test it (with the linear baseline and the numerical floor); returns the run folder."""
-    from .pde.cli import main as pde_main
-
-    config = PDE_CONFIGS / f"burgers_{preset}.yaml"
+def _run_preset(sub: str, config: Path, runs_dir: Path, max_seconds: float | None) -> Path:
+    """`zoo science <sub> fit -c config` into ``runs_dir/<sub>/<config stem>``; returns that run folder."""
     if not config.is_file():
-        raise FileNotFoundError(f"no {preset!r} PDE preset: {config} is missing")
-    args = ["fit", "-c", str(config), "--name", config.stem, "--runs_dir", str(runs_dir)]
+        raise FileNotFoundError(f"no such {sub} preset: {config} is missing")
+    args = [sub, "fit", "-c", str(config), "--name", config.stem, "--runs_dir", str(runs_dir)]
     if max_seconds:
         args += ["--trainer.max_time", as_duration(max_seconds)]
-    pde_main(args)
-    run_dir = Path(runs_dir) / "pde" / config.stem
-    json.loads((run_dir / "metrics.json").read_text())
+    main(args)
+    run_dir = Path(runs_dir) / sub / config.stem
+    json.loads((run_dir / "metrics.json").read_text())  # fail here, clearly, if the run wrote no metrics
     return run_dir
+
+
+def run_pde(preset: str, runs_dir: Path, max_seconds: float | None = None) -> Path:
+    """Fit the Burgers preset, test it (with the linear baseline and the numerical floor); returns the run folder."""
+    return _run_preset("pde", PDE_CONFIGS / f"burgers_{preset}.yaml", runs_dir, max_seconds)
 
 
 def run_genomics(preset: str, runs_dir: Path, max_seconds: float | None = None) -> Path:
     """Fit the generated-benchmark preset, test it (k-mer ridge, true-motif additive model, ceiling) and draw the
     attribution maps; returns the run folder."""
-    from .genomics.cli import main as genomics_main
-
-    config = GENOMICS_CONFIGS / f"synthetic_{preset}.yaml"
-    if not config.is_file():
-        raise FileNotFoundError(f"no {preset!r} genomics preset: {config} is missing")
-    args = ["fit", "-c", str(config), "--name", config.stem, "--runs_dir", str(runs_dir)]
-    if max_seconds:
-        args += ["--trainer.max_time", as_duration(max_seconds)]
-    genomics_main(args)
-    run_dir = Path(runs_dir) / "genomics" / config.stem
-    json.loads((run_dir / "metrics.json").read_text())
-    return run_dir
+    return _run_preset("genomics", GENOMICS_CONFIGS / f"synthetic_{preset}.yaml", runs_dir, max_seconds)
 
 
 APP = App(name="science", help="science apps: pde fit|test|generate; genomics fit|test|predict", main=main,

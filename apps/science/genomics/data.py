@@ -10,11 +10,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import lightning as L
 import numpy as np
 import torch
-from torch.utils.data import DataLoader, TensorDataset
 
+from ..loaders import TensorDataModule
 from . import readers, synthetic
 from .sequences import one_hot
 
@@ -37,7 +36,7 @@ def group_split(groups: list[str], val_fraction: float, test_fraction: float, se
     return tuple(np.flatnonzero(which == k) for k in range(3))
 
 
-class GenomicsDataModule(L.LightningDataModule):
+class GenomicsDataModule(TensorDataModule):
     def __init__(self, dataset: str = "synthetic", path: str | None = None, values: str | None = None,
                  root: str = str(SHARED), length: int | None = None, n: int = 20000, interaction: float = 0.5,
                  ceiling: float = 0.85, val_fraction: float = 0.1, test_fraction: float = 0.1, seed: int = 0,
@@ -117,19 +116,6 @@ class GenomicsDataModule(L.LightningDataModule):
         self._load()
         return {"dataset": self.hparams.dataset, "length": self.length, "target_mean": self.mean,
                 "target_std": self.std, "rc_augment": self.hparams.rc_augment}
-
-    def _loader(self, x, y, shuffle: bool) -> DataLoader:
-        return DataLoader(TensorDataset(x, y), batch_size=self.hparams.batch_size, shuffle=shuffle,
-                          num_workers=self.hparams.num_workers)
-
-    def train_dataloader(self):
-        return self._loader(self.train_x, self.train_y, True)
-
-    def val_dataloader(self):
-        return self._loader(self.val_x, self.val_y, False)
-
-    def test_dataloader(self):
-        return self._loader(self.test_x, self.test_y, False)
 
     def baseline(self) -> dict:
         """k-mer counts (k = 1..kmer_k) with ridge regression (alpha chosen on the validation split); on the generated

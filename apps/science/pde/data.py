@@ -11,11 +11,10 @@ import json
 import time
 from pathlib import Path
 
-import lightning as L
 import numpy as np
 import torch
-from torch.utils.data import DataLoader, TensorDataset
 
+from ..loaders import TensorDataModule
 from .generate import generate, get_pde, solve_at, subsample, subsample_step
 
 
@@ -72,7 +71,7 @@ def relative_l2(pred: np.ndarray | torch.Tensor, true: np.ndarray | torch.Tensor
     return np.linalg.norm(diff, axis=1) / np.maximum(np.linalg.norm(true.reshape(len(true), -1), axis=1), 1e-12)
 
 
-class PDEDataModule(L.LightningDataModule):
+class PDEDataModule(TensorDataModule):
     def __init__(self, pde: str = "burgers", path: str | None = None, n_train: int = 1000, n_val: int = 100,
                  n_test: int = 200, resolution: int = 256, eval_resolutions: list[int] | None = None,
                  stored_resolution: int | None = None, params: dict | None = None, seed: int = 0,
@@ -144,20 +143,6 @@ class PDEDataModule(L.LightningDataModule):
         step = subsample_step(self.stored, resolution, self.info.periodic)
         x, y = (np.ascontiguousarray(subsample(a, step, self.info.ndim)) for a in self.test_full)
         return torch.from_numpy(x), torch.from_numpy(y)
-
-    # -- loaders --------------------------------------------------------------------------------
-    def _loader(self, x, y, shuffle: bool) -> DataLoader:
-        return DataLoader(TensorDataset(x, y), batch_size=self.hparams.batch_size, shuffle=shuffle,
-                          num_workers=self.hparams.num_workers)
-
-    def train_dataloader(self):
-        return self._loader(self.train_x, self.train_y, True)
-
-    def val_dataloader(self):
-        return self._loader(self.val_x, self.val_y, False)
-
-    def test_dataloader(self):
-        return self._loader(self.test_x, self.test_y, False)
 
     # -- what a model must beat -----------------------------------------------------------------
     def baseline(self) -> dict:
