@@ -115,7 +115,7 @@ def attribution_report(task, dm, run_dir: Path, n_recovery: int = 200) -> dict:
         n = min(n_recovery, len(x))
         gxi = torch.cat([grad_x_input(task, x[i:i + 256]) for i in range(0, n, 256)]).numpy()
         metrics["motif_recovery_grad_x_input"] = motif_recovery(gxi, mask[:n])
-        ism_scores = np.stack([position_scores(ism(task, x[i])).numpy() for i in range(min(n, 50))])
+        ism_scores = np.stack([position_scores(ism(task, x[i])).numpy() for i in range(min(n, 30))])
         metrics["motif_recovery_ism"] = motif_recovery(ism_scores, mask[:len(ism_scores)])
         metrics["motif_recovery_chance"] = float(mask[:n].mean())
     return {"metrics": metrics, "plots": [str(p.relative_to(run_dir)) for p in plots]}
