@@ -32,14 +32,24 @@ FAMILIES = {
 }
 
 
-def run(dataset: str, preset: str, family: str, runs_dir: str, minutes: float, extra: list[str]) -> dict:
+def run(dataset: str, preset: str, family: str, runs_dir: str, minutes: float, extra: list[str],
+        reuse: bool = False) -> dict:
     config = GENOMICS_CONFIGS / f"{dataset}_{preset}.yaml"
     name = f"{dataset}_{preset}_{family}"
+    if not (reuse and (Path(runs_dir) / "genomics" / name / "metrics.json").is_file()):
+        train(config, name, family, runs_dir, minutes, extra)
+    return summarise(Path(runs_dir) / "genomics" / name, dataset, family)
+
+
+def train(config: Path, name: str, family: str, runs_dir: str, minutes: float, extra: list[str]) -> None:
     model, kwargs = FAMILIES[family]
     args = ["fit", "-c", str(config), "--name", name, "--runs_dir", runs_dir, "--model.model", model,
             "--model.model_kwargs", json.dumps(kwargs), "--trainer.max_time", as_duration(minutes * 60)]
     genomics_main(args + extra)
-    m = json.loads((Path(runs_dir) / "genomics" / name / "metrics.json").read_text())
+
+
+def summarise(run_dir: Path, dataset: str, family: str) -> dict:
+    m = json.loads((run_dir / "metrics.json").read_text())
     base = m.get("baseline", {})
     return {"dataset": dataset, "family": family, "model": m["model"], "parameters": m["num_parameters"],
             "train_s": m.get("fit_seconds"), "pearson": m["test"].get("test_pearson"),
@@ -59,6 +69,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--minutes", type=float, default=5.0, help="training budget of each family")
     ap.add_argument("--runs-dir", default="runs/bench")
     ap.add_argument("--out", default="runs/bench/genomics.json")
+    ap.add_argument("--reuse", action="store_true", help="take rows whose run folder already has metrics.json")
     args, extra = ap.parse_known_args(argv)
     families = args.families.split(",")
     if unknown := [f for f in families if f not in FAMILIES]:
@@ -70,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
             console.print(f"{dataset} skipped: {SHARED} (the MPRA files) is not there")
             continue
         for family in families:
-            rows.append(run(dataset, args.preset, family, args.runs_dir, args.minutes, extra))
+            rows.append(run(dataset, args.preset, family, args.runs_dir, args.minutes, extra, args.reuse))
     table = Table(title=f"genomics ({args.preset}, {args.minutes:g} min per family): test split, elements unseen "
                         f"in training")
     for col in ("dataset", "model", "params", "train s", "Pearson", "Spearman", "6-mer ridge", "additive (true "
