@@ -81,7 +81,7 @@ def test_every_field_family_trains_and_runs_at_another_resolution(model):
     first = None
     for _ in range(15):
         loss = relative_l2(task(x), y).mean()
-        first = first if first is not None else float(loss)
+        first = first if first is not None else loss.item()
         opt.zero_grad()
         loss.backward()
         opt.step()
