@@ -10,8 +10,31 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from importlib.metadata import entry_points
 from pathlib import Path
+from typing import Any
 
 ENTRY_POINT_GROUP = "zoo_suite.apps"
+
+
+@dataclass(frozen=True)
+class Trial:
+    """One training run that `zoo sweep|study|compare` asks of an app: the step's preset, changed only where a field
+    is set (None keeps the preset's value). The run goes to ``runs_dir`` under ``name`` and must leave a
+    ``metrics.json`` as written by ``zoo.lightning_cli.finish_run``."""
+
+    preset: str
+    name: str
+    runs_dir: Path
+    config: Path | None = None  # a config file to use instead of the preset's
+    lr: float | None = None
+    batch_size: int | None = None
+    schedule: str | None = None
+    seed: int | None = None
+    model: str | None = None
+    model_kwargs: dict[str, Any] | None = None  # replaces the preset's model arguments when set
+    init: str | None = None
+    budget: tuple[float, str] | None = None  # (amount, "steps"|"epochs"|"seconds"): the only limit on training
+    max_seconds: float | None = None  # a cap on top of the preset's own limits
+    gradient_health_every: int | None = None
 
 
 @dataclass(frozen=True)
@@ -21,11 +44,20 @@ class DemoStep:
     ``run(preset, runs_dir, max_seconds)`` trains and evaluates with the named preset ("demo", "quick", "gpu"),
     stops training after ``max_seconds`` when given, and returns the run folder, which must hold a
     ``metrics.json`` as written by ``zoo.lightning_cli.finish_run``.
+
+    ``trial(Trial)`` (optional) runs the step's preset with overrides, for `zoo sweep|study|compare`; ``kind`` is
+    the zoo input kind its models take (it picks a model per family); ``config_for(preset)`` gives the preset's
+    config file; ``supports`` names the Trial fields the step can change.
     """
 
     name: str
     run: Callable[[str, Path, float | None], Path]
     presets: Sequence[str] = ("demo", "quick", "gpu")
+    trial: Callable[[Trial], Path] | None = None
+    kind: str | None = None
+    config_for: Callable[[str], Path] | None = None  # preset name -> its config file
+    supports: Sequence[str] = ("lr", "batch_size", "schedule", "seed", "model", "model_kwargs", "init", "budget",
+                               "max_seconds", "gradient_health_every")
 
 
 @dataclass(frozen=True)

@@ -45,7 +45,8 @@ def diagnose(norms: list[tuple[str, float]], vanish_ratio: float = 1e-4, vanish_
 class GradientHealth(L.Callback):
     """Log per-layer gradient norms every ``every_n_steps`` and warn, naming the layer, when they vanish or explode.
 
-    At the end of fit it writes ``plots/gradient_norms.png`` (norm by depth, first and last check) in the run folder.
+    At the end of fit it writes ``gradient_health.json`` (every check's norms and verdict) and
+    ``plots/gradient_norms.png`` (norm by depth, first and last check) in the run folder.
     """
 
     def __init__(self, every_n_steps: int = 50, vanish_ratio: float = 1e-4, vanish_norm: float = 1e-7,
@@ -71,8 +72,16 @@ class GradientHealth(L.Callback):
                 logger.log_metrics({f"grad_norm/{n}": v for n, v in norms}, step=step)
 
     def on_fit_end(self, trainer, pl_module) -> None:
-        if self.plot and self.history and trainer.is_global_zero:
-            self.save_plot(Path(trainer.default_root_dir) / "plots" / "gradient_norms.png")
+        if not (self.history and trainer.is_global_zero):
+            return
+        from .report import write_json
+
+        run_dir = Path(trainer.default_root_dir)
+        write_json(run_dir / "gradient_health.json", {
+            "checks": [{"step": s, "norms": [list(t) for t in norms]} for s, norms in self.history],  # input first
+            "verdicts": [{"step": s, "verdict": v, "detail": d} for s, v, d in self.verdicts]})
+        if self.plot:
+            self.save_plot(run_dir / "plots" / "gradient_norms.png")
 
     def save_plot(self, path: Path) -> Path:
         from .report import plot_gradient_norms

@@ -1,4 +1,5 @@
-"""The `zoo` command: `zoo models`, `zoo demo`, and `zoo <app> ...` for every installed app."""
+"""The `zoo` command: `zoo models`, `zoo demo`, the course's lessons as tools (`zoo sweep`, `zoo study depth`,
+`zoo compare`), and `zoo <app> ...` for every installed app."""
 
 from __future__ import annotations
 
@@ -43,9 +44,15 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--preset", default="demo", help="demo (CPU, minutes), quick, or gpu")
     p.add_argument("--runs-dir", default="runs")
     p.add_argument("--apps", help="comma-separated app names (default: all installed)")
+    add_lesson_parsers(sub)
     for app in apps.values():
         sub.add_parser(app.name, help=app.help, add_help=False)
     args = parser.parse_args(argv)
+    if args.command in ("sweep", "study", "compare"):
+        try:
+            return run_lesson(args, apps)
+        except ValueError as e:  # bad grids, names and budgets are reported before anything trains
+            parser.exit(2, f"zoo {args.command}: error: {e}\n")
 
     if args.command == "models":
         Console().print(models_table(args.pattern, args.kind))
@@ -54,6 +61,96 @@ def main(argv: list[str] | None = None) -> int:
         from zoo.demo import main as demo_main
 
         return demo_main(args.preset, args.runs_dir, args.apps.split(",") if args.apps else None)
+    return 0
+
+
+def add_lesson_parsers(sub) -> None:
+    p = sub.add_parser("sweep", help="learning rate x batch size grid on an app (Optuna, resumable)")
+    p.add_argument("app", help="an app, or app/step (e.g. science/genomics)")
+    p.add_argument("-c", "--config", help="a config file instead of the app's preset")
+    p.add_argument("--preset", default="quick", help="the app's preset (default: quick)")
+    p.add_argument("--lr", default="1e-4:1e-1:7:log", help="LOW:HIGH:N[:log|lin] or a list a,b,c")
+    p.add_argument("--batch-size", default="32,128,512", help="comma-separated batch sizes")
+    p.add_argument("--schedule", help="comma-separated schedules (constant, cosine, ...; default: the preset's)")
+    p.add_argument("--seeds", type=int, default=1, help="seeds per setting (mean and spread)")
+    p.add_argument("--budget", default="2epochs", help="per trial: N steps, N epochs or N s, e.g. 300steps")
+    p.add_argument("--max-trials", type=int, help="run at most this many of the missing trials now")
+    p.add_argument("--out", help="run folder (default: runs/sweep/<app>-<step>)")
+    p = sub.add_parser("study", help="depth x initialisation study of gradient health on an app")
+    p.add_argument("what", choices=["depth"], help="the study")
+    p.add_argument("app", help="an app, or app/step")
+    p.add_argument("-c", "--config", help="a config file instead of the app's preset")
+    p.add_argument("--preset", default="quick")
+    p.add_argument("--families", default="cnn,resnet")
+    p.add_argument("--depths", default="2,4,8,16,32", help="weight layers in the trunk")
+    p.add_argument("--init", default="default,kaiming,xavier,orthogonal", help="initialisation schemes")
+    p.add_argument("--budget", default="100steps", help="per configuration, e.g. 100steps")
+    p.add_argument("--model-kwargs", default="{}", help='extra model arguments as JSON, e.g. \'{"norm": "none"}\'')
+    p.add_argument("--out", help="run folder (default: runs/study/depth-<app>-<step>)")
+    p = sub.add_parser("compare", help="every family on an app's preset (or on all apps): the leaderboard")
+    p.add_argument("app", help="an app, app/step, a comma-separated list, or all")
+    p.add_argument("--families", default="cnn,resnet,lstm,transformer,fno",
+                   help="families (a family without a model for an app's inputs is marked n/a)")
+    p.add_argument("--preset", default="quick")
+    p.add_argument("--seeds", type=int, help="seeds per cell (default: 2 for one app, 1 for several)")
+    p.add_argument("--time-limit", type=float, default=40.0, help="minutes for the whole comparison")
+    p.add_argument("--run-seconds", type=float, help="training cap per run (default: from --time-limit)")
+    p.add_argument("--out", help="run folder (default: runs/compare/<app>)")
+
+
+def _list(spec: str, cast, what: str) -> list:
+    try:
+        values = [cast(v) for v in spec.split(",") if v.strip()]
+    except ValueError:
+        raise ValueError(f"{what} {spec!r}: expected comma-separated values") from None
+    if not values:
+        raise ValueError(f"{what} is empty")
+    return values
+
+
+def run_lesson(args, apps) -> int:
+    """Parse and check everything (grids, names, budgets) first; then train."""
+    import json
+    from pathlib import Path
+
+    from zoo.trials import parse_budget, resolve_targets
+    from zoo.tuning import parse_grid
+
+    config = Path(args.config) if getattr(args, "config", None) else None
+    if config is not None and not config.is_file():
+        raise ValueError(f"config {config} not found")
+    targets = resolve_targets(args.app, apps)
+    if args.command == "compare":
+        from zoo.compare import run_compare
+
+        out = Path(args.out or f"runs/compare/{args.app.replace('/', '-').replace(',', '+')}")
+        run_compare(targets, _list(args.families, str, "--families"), out, args.preset, args.seeds,
+                    args.time_limit, args.run_seconds)
+        return 0
+    if len(targets) > 1:
+        raise ValueError(f"{args.app} has several steps; name one: {', '.join(t.label for t in targets)}")
+    target = targets[0]
+    budget = parse_budget(args.budget)
+    slug = target.label.replace("/", "-")
+    if args.command == "sweep":
+        from zoo.sweep import SweepSpec, run_sweep
+
+        lrs = parse_grid(args.lr)
+        schedules = _list(args.schedule, str, "--schedule") if args.schedule else [None]
+        spec = SweepSpec(lrs, _list(args.batch_size, int, "--batch-size"), schedules, list(range(args.seeds)),
+                         budget, args.preset, config)
+        spec.validate()
+        run_sweep(target, spec, Path(args.out or f"runs/sweep/{slug}"), args.max_trials)
+        return 0
+    from zoo.study import run_depth_study
+
+    try:
+        extra = json.loads(args.model_kwargs)
+    except json.JSONDecodeError as e:
+        raise ValueError(f"--model-kwargs {args.model_kwargs!r} is not JSON: {e}") from None
+    run_depth_study(target, _list(args.families, str, "--families"), _list(args.depths, int, "--depths"),
+                    _list(args.init, str, "--init"), budget, Path(args.out or f"runs/study/depth-{slug}"),
+                    args.preset, config, extra)
     return 0
 
 

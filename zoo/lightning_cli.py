@@ -128,6 +128,7 @@ def finish_run(app: str, run_dir: Path, trainer: L.Trainer, task, datamodule, te
         "family": _family(config["name"]), "num_parameters": sum(p.numel() for p in model.parameters()),
         "device": trainer.strategy.root_device.type, "test": test, "headline": headline, "plots": plots,
         "best_checkpoint": ckpt.best_model_path if ckpt else "",
+        "validation": _validation(task.monitor, task.monitor_mode, ckpt, csv_logs),
         "epochs": trainer.current_epoch, "steps": trainer.global_step,
         "torch": torch.__version__,
     }
@@ -139,6 +140,16 @@ def finish_run(app: str, run_dir: Path, trainer: L.Trainer, task, datamodule, te
     write_json(run_dir / "metrics.json", payload)
     print_summary(payload, console)
     return payload
+
+
+def _validation(monitor: str, mode: str, ckpt, csv_logs: list[Path]) -> dict:
+    """The monitored validation metric: its best (what the best checkpoint holds) and last value; None if unseen."""
+    from .report import read_csv_log
+
+    series = read_csv_log(csv_logs).get(monitor, []) if csv_logs else []
+    best = ckpt.best_model_score if ckpt is not None else None
+    return {"name": monitor, "higher_is_better": mode == "max", "best": float(best) if best is not None else None,
+            "last": series[-1][1] if series else None}
 
 
 def _family(name: str) -> str:

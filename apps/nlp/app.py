@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from zoo.apps import App, DemoStep, as_duration
+from zoo.apps import App, DemoStep, Trial
 
 CONFIGS = Path(__file__).parent / "configs"
 
@@ -18,18 +18,23 @@ def main(argv: list[str]) -> int:
 
 def run_translation(preset: str, runs_dir: Path, max_seconds: float | None = None) -> Path:
     """Fit ``generated_<preset>``, test (BLEU, chrF, compositional split) and print a few translations."""
+    run_dir = trial_translation(Trial(preset, f"generated_{preset}", Path(runs_dir), max_seconds=max_seconds))
+    print_samples(run_dir / "samples.txt", 4)
+    return run_dir
+
+
+def trial_translation(trial: Trial) -> Path:
+    """``generated_<preset>`` (or ``trial.config``) with the trial's overrides; returns ``<runs_dir>/nlp/<name>``."""
+    from zoo.trials import lightning_args
+
     from .cli import main as cli_main
 
-    config = CONFIGS / f"generated_{preset}.yaml"
+    config = trial.config or CONFIGS / f"generated_{trial.preset}.yaml"
     if not config.is_file():
-        raise FileNotFoundError(f"no {preset!r} translation preset: {config} is missing")
-    args = ["fit", "-c", str(config), "--name", config.stem, "--runs_dir", str(runs_dir)]
-    if max_seconds:
-        args += ["--trainer.max_time", as_duration(max_seconds)]
-    cli_main(args)
-    run_dir = Path(runs_dir) / "nlp" / config.stem
+        raise FileNotFoundError(f"no {trial.preset!r} translation preset: {config} is missing")
+    cli_main(["fit", "-c", str(config)] + lightning_args(trial))
+    run_dir = Path(trial.runs_dir) / "nlp" / trial.name
     json.loads((run_dir / "metrics.json").read_text())  # fail here, clearly, if the run wrote no metrics
-    print_samples(run_dir / "samples.txt", 4)
     return run_dir
 
 
@@ -42,4 +47,6 @@ def print_samples(path: Path, n: int) -> None:
 
 
 APP = App(name="nlp", help="English -> French translation: fit|validate|test (LightningCLI), translate --ckpt",
-          main=main, demo_steps=(DemoStep("translation", run_translation, presets=("demo", "quick", "gpu")),))
+          main=main, demo_steps=(DemoStep("translation", run_translation, presets=("demo", "quick", "gpu"),
+                                   trial=trial_translation, kind="seq2seq",
+                                   config_for=lambda p: CONFIGS / f"generated_{p}.yaml"),))

@@ -22,7 +22,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from safetensors.torch import load_file
 from torch.utils.data import DataLoader, RandomSampler, TensorDataset
 
-from zoo import save_pretrained
+from zoo import model_info, save_pretrained
 from zoo.report import write_json
 
 from .arena import play_match
@@ -269,6 +269,13 @@ def finish(s: Settings, run_dir: Path, task: PolicyValueTask, history: list, sec
                "train_minutes": seconds / 60, "num_parameters": task.model.num_parameters(),
                "positions_per_s": float(np.mean([h["positions_per_s"] for h in plays])) if plays else 0.0,
                "matches": [m.as_dict() for m in matches], "plots": [str(plot.relative_to(run_dir))] if plot else []}
+    # The fields every app's metrics.json shares (zoo demo, zoo compare): the headline is the raw policy's mean score
+    # over the ladder, the number that search does not flatter.
+    raw = {f"score_vs_{m.opponent}": m.score for m in matches if m.player == "network"}
+    payload.update(run=run_dir.name, family=model_info(s.model).family, device=str(task.device), fit_seconds=seconds,
+                   train_samples_per_s=payload["positions_per_s"], test=raw,
+                   headline={"name": "score_raw_policy", "value": float(np.mean(list(raw.values()))) if raw else
+                             float("nan"), "higher_is_better": True})
     if s.puzzles:
         from .chess_data import read_puzzles, solve_rate
 

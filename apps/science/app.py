@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from zoo.apps import App, DemoStep, as_duration
+from zoo.apps import App, DemoStep, Trial
 
 PDE_CONFIGS = Path(__file__).parent / "pde" / "configs"
 GENOMICS_CONFIGS = Path(__file__).parent / "genomics" / "configs"
@@ -31,30 +31,40 @@ def main(argv: list[str]) -> int:
     return pde_main(argv[1:])
 
 
-def _run_preset(sub: str, config: Path, runs_dir: Path, max_seconds: float | None) -> Path:
-    """`zoo science <sub> fit -c config` into ``runs_dir/<sub>/<config stem>``; returns that run folder."""
+def _run_trial(sub: str, config: Path, trial: Trial) -> Path:
+    """`zoo science <sub> fit -c config` with the trial's overrides; returns ``<runs_dir>/<sub>/<name>``."""
+    from zoo.trials import lightning_args
+
+    config = trial.config or config
     if not config.is_file():
         raise FileNotFoundError(f"no such {sub} preset: {config} is missing")
-    args = [sub, "fit", "-c", str(config), "--name", config.stem, "--runs_dir", str(runs_dir)]
-    if max_seconds:
-        args += ["--trainer.max_time", as_duration(max_seconds)]
-    main(args)
-    run_dir = Path(runs_dir) / sub / config.stem
+    main([sub, "fit", "-c", str(config)] + lightning_args(trial))
+    run_dir = Path(trial.runs_dir) / sub / trial.name
     json.loads((run_dir / "metrics.json").read_text())  # fail here, clearly, if the run wrote no metrics
     return run_dir
 
 
+def trial_pde(trial: Trial) -> Path:
+    return _run_trial("pde", PDE_CONFIGS / f"burgers_{trial.preset}.yaml", trial)
+
+
+def trial_genomics(trial: Trial) -> Path:
+    return _run_trial("genomics", GENOMICS_CONFIGS / f"synthetic_{trial.preset}.yaml", trial)
+
+
 def run_pde(preset: str, runs_dir: Path, max_seconds: float | None = None) -> Path:
     """Fit the Burgers preset, test it (with the linear baseline and the numerical floor); returns the run folder."""
-    return _run_preset("pde", PDE_CONFIGS / f"burgers_{preset}.yaml", runs_dir, max_seconds)
+    return trial_pde(Trial(preset, f"burgers_{preset}", Path(runs_dir), max_seconds=max_seconds))
 
 
 def run_genomics(preset: str, runs_dir: Path, max_seconds: float | None = None) -> Path:
     """Fit the generated-benchmark preset, test it (k-mer ridge, true-motif additive model, ceiling) and draw the
     attribution maps; returns the run folder."""
-    return _run_preset("genomics", GENOMICS_CONFIGS / f"synthetic_{preset}.yaml", runs_dir, max_seconds)
+    return trial_genomics(Trial(preset, f"synthetic_{preset}", Path(runs_dir), max_seconds=max_seconds))
 
 
 APP = App(name="science", help="science apps: pde fit|test|generate; genomics fit|test|predict", main=main,
-          demo_steps=(DemoStep("pde", run_pde, presets=("demo", "quick", "gpu")),
-                      DemoStep("genomics", run_genomics, presets=("demo", "quick", "gpu"))))
+          demo_steps=(DemoStep("pde", run_pde, presets=("demo", "quick", "gpu"), trial=trial_pde, kind="field",
+                               config_for=lambda p: PDE_CONFIGS / f"burgers_{p}.yaml"),
+                      DemoStep("genomics", run_genomics, presets=("demo", "quick", "gpu"), trial=trial_genomics,
+                               kind="sequence", config_for=lambda p: GENOMICS_CONFIGS / f"synthetic_{p}.yaml")))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from zoo.apps import App, DemoStep, as_duration
+from zoo.apps import App, DemoStep, Trial
 
 CONFIGS = Path(__file__).parent / "configs"
 
@@ -29,15 +29,18 @@ def preset_config(preset: str) -> Path:
 
 def run_images(preset: str, runs_dir: Path, max_seconds: float | None = None) -> Path:
     """Fit the preset, test on the held-out split and evaluate robustness; returns the run folder."""
+    return trial_images(Trial(preset, preset_config(preset).stem, Path(runs_dir), max_seconds=max_seconds))
+
+
+def trial_images(trial: Trial) -> Path:
+    """The preset (or ``trial.config``) with the trial's overrides; returns ``<runs_dir>/vision/<name>``."""
+    from zoo.trials import lightning_args
+
     from .cli import main as cli_main
 
-    config = preset_config(preset)
-    name = config.stem  # e.g. fashion_demo
-    args = ["fit", "-c", str(config), "--name", name, "--runs_dir", str(runs_dir)]
-    if max_seconds:
-        args += ["--trainer.max_time", as_duration(max_seconds)]
-    cli_main(args)
-    run_dir = Path(runs_dir) / "vision" / name
+    config = trial.config or preset_config(trial.preset)
+    cli_main(["fit", "-c", str(config)] + lightning_args(trial))
+    run_dir = Path(trial.runs_dir) / "vision" / trial.name
     json.loads((run_dir / "metrics.json").read_text())  # fail here, clearly, if the run wrote no metrics
     return run_dir
 
@@ -46,5 +49,6 @@ APP = App(
     name="vision",
     help="image recognition: fit|validate|test (LightningCLI), predict --ckpt, evaluate --ckpt",
     main=main,
-    demo_steps=(DemoStep("images", run_images, presets=("demo", "quick", "gpu")),),
+    demo_steps=(DemoStep("images", run_images, presets=("demo", "quick", "gpu"), trial=trial_images, kind="image",
+                         config_for=preset_config),),
 )

@@ -1,0 +1,295 @@
+"""`zoo sweep APP`: learning rate x batch size (x schedule x seed), every combination trained for the same budget.
+
+The course's claims, measured rather than assumed: the learning rate is chosen by a grid in log space; small steps
+are slow but accurate, large ones fast but noisy (the overlaid loss curves); learning rate and batch size move
+together (the fitted slope of the best learning rate against batch size: 1 is the linear-scaling rule, 0.5 the
+square-root rule, 0 no coupling).
+
+The grid is an Optuna study with a ``GridSampler`` in ``<run folder>/study.db`` (SQLite): a killed sweep started
+again runs only the missing trials, and several processes can work on one study at once. The study maximises; the
+objective is the validation metric, negated when lower is better (the raw value is each trial's user attribute).
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import os
+import socket
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .apps import Trial
+from .report import write_json
+from .trials import Target, check_supported, lesson_console, loss_curve, read_result
+
+
+@dataclass(frozen=True)
+class SweepSpec:
+    lrs: list[float]
+    batch_sizes: list[int]
+    schedules: list[str | None]  # [None]: the preset's schedule
+    seeds: list[int]
+    budget: tuple[float, str]
+    preset: str = "quick"
+    config: Path | None = None
+
+    def grid(self) -> list[dict]:
+        return [dict(lr=lr, batch_size=bs, schedule=sc, seed=s)
+                for lr, bs, sc, s in itertools.product(self.lrs, self.batch_sizes, self.schedules, self.seeds)]
+
+    def validate(self) -> None:
+        if not self.lrs or any(not (lr > 0 and math.isfinite(lr)) for lr in self.lrs):
+            raise ValueError(f"--lr: learning rates must be positive and finite, got {self.lrs}")
+        if not self.batch_sizes or any(b < 1 for b in self.batch_sizes):
+            raise ValueError(f"--batch-size: batch sizes must be positive whole numbers, got {self.batch_sizes}")
+        if not self.seeds:
+            raise ValueError("--seeds must be at least 1")
+
+
+def _key(params: dict) -> tuple:
+    return tuple(params.get(k) for k in ("lr", "batch_size", "schedule", "seed"))
+
+
+def _trial_for(spec: SweepSpec, params: dict, name: str, runs_dir: Path) -> Trial:
+    return Trial(spec.preset, name, runs_dir, config=spec.config, lr=params["lr"], batch_size=params["batch_size"],
+                 schedule=params["schedule"], seed=params["seed"], budget=spec.budget)
+
+
+def open_study(out_dir: Path, spec: SweepSpec):
+    """The sweep's Optuna study (created or resumed); its sampler walks the grid."""
+    import optuna
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    space = {"lr": spec.lrs, "batch_size": spec.batch_sizes, "schedule": spec.schedules, "seed": spec.seeds}
+    out_dir.mkdir(parents=True, exist_ok=True)
+    return optuna.create_study(study_name="sweep", storage=f"sqlite:///{out_dir / 'study.db'}",
+                               sampler=optuna.samplers.GridSampler(space, seed=0), direction="maximize",
+                               load_if_exists=True)
+
+
+def requeue_dead_trials(study) -> int:
+    """Trials left RUNNING by a process of this machine that no longer exists (a killed sweep) are marked failed and
+    queued again with the same parameters. Trials of live processes, or of other machines, are left alone."""
+    from optuna.trial import TrialState
+
+    host, n = socket.gethostname(), 0
+    for t in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
+        if t.user_attrs.get("host") == host and not _alive(t.user_attrs.get("pid", -1)):
+            study._storage.set_trial_state_values(t._trial_id, TrialState.FAIL)
+            study.enqueue_trial(t.params, user_attrs={"retry_of": t.number})
+            n += 1
+    return n
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(int(pid), 0)
+    except (OSError, ValueError):
+        return False
+    return True
+
+
+def missing(study, spec: SweepSpec) -> list[dict]:
+    """Grid points without a finished trial (and not running in a live process)."""
+    from optuna.trial import TrialState
+
+    taken = {_key(t.params) for t in study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,
+                                                                              TrialState.RUNNING))}
+    return [p for p in spec.grid() if _key(p) not in taken]
+
+
+def run_sweep(target: Target, spec: SweepSpec, out_dir: Path, max_trials: int | None = None, console=None) -> dict:
+    """Run the grid's missing trials (at most ``max_trials`` now), then summarise, plot and report the whole grid."""
+    console = console or lesson_console()
+    spec.validate()
+    check_supported(target.step, _trial_for(spec, spec.grid()[0], "check", out_dir), f"zoo sweep {target.label}")
+    out_dir = Path(out_dir)
+    study = open_study(out_dir, spec)
+    requeued = requeue_dead_trials(study)
+    todo = missing(study, spec)
+    done = len(spec.grid()) - len(todo)
+    console.print(f"sweep {target.label}: {len(spec.grid())} trials in the grid, {done} done"
+                  + (f", {requeued} interrupted ones queued again" if requeued else "") + f"; study {out_dir / 'study.db'}")
+    n = len(todo) if max_trials is None else min(len(todo), max_trials)
+
+    def objective(trial) -> float:
+        params = {"lr": trial.suggest_categorical("lr", spec.lrs),
+                  "batch_size": trial.suggest_categorical("batch_size", spec.batch_sizes),
+                  "schedule": trial.suggest_categorical("schedule", spec.schedules),
+                  "seed": trial.suggest_categorical("seed", spec.seeds)}
+        trial.set_user_attr("host", socket.gethostname())
+        trial.set_user_attr("pid", os.getpid())
+        name = f"t{trial.number:03d}_lr{params['lr']:.3g}_bs{params['batch_size']}_{params['schedule'] or 'preset'}" \
+               f"_s{params['seed']}"
+        console.rule(f"[bold]sweep {target.label}: trial {trial.number} ({name})")
+        run_dir = target.step.trial(_trial_for(spec, params, name, out_dir / "trials"))
+        result = read_result(run_dir)
+        higher = result["higher_is_better"]
+        score = result["score"]
+        trial.set_user_attr("run_dir", str(run_dir))
+        trial.set_user_attr("score", score if math.isfinite(score) else None)
+        trial.set_user_attr("score_name", result["score_name"])
+        trial.set_user_attr("higher_is_better", higher)
+        trial.set_user_attr("fit_seconds", result.get("fit_seconds"))
+        if not math.isfinite(score):
+            trial.set_user_attr("diverged", True)
+            return -math.inf
+        return score if higher else -score
+
+    if n:
+        study.optimize(objective, n_trials=n)
+    return summarise(study, spec, target, out_dir, console)
+
+
+def collect(study, spec: SweepSpec) -> list[dict]:
+    """One row per finished grid point: parameters, score (nan when diverged), run folder."""
+    from optuna.trial import TrialState
+
+    rows = {}
+    for t in study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,)):
+        score = t.user_attrs.get("score")
+        rows[_key(t.params)] = {**t.params, "trial": t.number, "run_dir": t.user_attrs.get("run_dir"),
+                                "score": float("nan") if score is None else float(score),
+                                "score_name": t.user_attrs.get("score_name"),
+                                "higher_is_better": t.user_attrs.get("higher_is_better", True),
+                                "fit_seconds": t.user_attrs.get("fit_seconds")}
+    return [rows[_key(p)] for p in spec.grid() if _key(p) in rows]
+
+
+def aggregate(rows: list[dict]) -> dict[tuple, dict]:
+    """(lr, batch_size, schedule) -> mean, std and count of the score over seeds (diverged runs count as nan)."""
+    groups: dict[tuple, list[float]] = {}
+    for r in rows:
+        groups.setdefault((r["lr"], r["batch_size"], r["schedule"]), []).append(r["score"])
+    out = {}
+    for k, v in groups.items():
+        a = np.array(v, dtype=float)
+        finite = a[np.isfinite(a)]
+        out[k] = {"mean": float(a.mean()) if len(finite) == len(a) else float("nan"),
+                  "std": float(a.std()) if len(a) > 1 and len(finite) == len(a) else 0.0, "n": len(a)}
+    return out
+
+
+def best_lr_slope(rows: list[dict], higher: bool, schedule) -> dict | None:
+    """Best learning rate per batch size (per seed), and the fitted slope of log(best lr) against log(batch size):
+    mean and spread over seeds. None with fewer than two batch sizes."""
+    batch_sizes = sorted({r["batch_size"] for r in rows})
+    if len(batch_sizes) < 2:
+        return None
+    sign = 1.0 if higher else -1.0
+    slopes, best_by_seed = [], {}
+    for seed in sorted({r["seed"] for r in rows}):
+        best = {}
+        for bs in batch_sizes:
+            cand = [r for r in rows if r["seed"] == seed and r["batch_size"] == bs and r["schedule"] == schedule
+                    and math.isfinite(r["score"])]
+            if cand:
+                best[bs] = max(cand, key=lambda r: sign * r["score"])["lr"]
+        if len(best) >= 2:
+            xs, ys = np.log(list(best)), np.log(list(best.values()))
+            slopes.append(float(np.polyfit(xs, ys, 1)[0]))
+        best_by_seed[seed] = best
+    if not slopes:
+        return None
+    return {"slope_mean": float(np.mean(slopes)), "slope_std": float(np.std(slopes)), "slopes": slopes,
+            "best_lr_by_seed": {str(s): {str(b): lr for b, lr in v.items()} for s, v in best_by_seed.items()}}
+
+
+def summarise(study, spec: SweepSpec, target: Target, out_dir: Path, console) -> dict:
+    from rich.table import Table
+
+    from .lesson_plots import plot_loss_curves, plot_sweep_heatmap
+
+    rows = collect(study, spec)
+    if not rows:
+        console.print("[yellow]no finished trials yet")
+        return {"rows": []}
+    higher = rows[0]["higher_is_better"]
+    metric = rows[0]["score_name"]
+    agg = aggregate(rows)
+    sign = 1.0 if higher else -1.0
+    ranked = [(k, v) for k, v in agg.items() if math.isfinite(v["mean"])]
+    best_key, best = max(ranked, key=lambda kv: sign * kv[1]["mean"]) if ranked else (None, None)
+    lrs = sorted(spec.lrs)
+    at_edge = best_key is not None and len(lrs) > 1 and best_key[0] in (lrs[0], lrs[-1])
+    slope = best_lr_slope(rows, higher, best_key[2] if best_key else spec.schedules[0])
+
+    table = Table(title=f"sweep {target.label}: validation {metric} after {_budget(spec.budget)} "
+                        f"(mean ± spread over {len(spec.seeds)} seed{'s' * (len(spec.seeds) > 1)})")
+    for col in ("lr", "batch size", "schedule", metric, "seeds"):
+        table.add_column(col, justify="right")
+    for (lr, bs, sc), v in sorted(agg.items(), key=lambda kv: (kv[0][2] or "", kv[0][1], kv[0][0])):
+        mark = " <- best" if (lr, bs, sc) == best_key else ""
+        table.add_row(f"{lr:.3g}", str(bs), sc or "preset", _pm(v) + mark, str(v["n"]))
+    console.print(table)
+
+    plots = [plot_sweep_heatmap(agg, spec, metric, out_dir / "plots" / "heatmap.png", best_key),
+             plot_loss_curves({(r["lr"], r["batch_size"], r["schedule"], r["seed"]): loss_curve(Path(r["run_dir"]))
+                               for r in rows if r["run_dir"]}, out_dir / "plots" / "loss_curves.png")]
+    plots = [p for p in plots if p is not None]
+    summary = {
+        "app": target.label, "metric": metric, "higher_is_better": higher, "budget": _budget(spec.budget),
+        "grid": {"lr": spec.lrs, "batch_size": spec.batch_sizes, "schedule": spec.schedules, "seeds": spec.seeds},
+        "trials_done": len(rows), "trials_in_grid": len(spec.grid()),
+        "best": None if best_key is None else {"lr": best_key[0], "batch_size": best_key[1],
+                                                "schedule": best_key[2], **best},
+        "best_lr_at_edge": at_edge, "lr_batch_slope": slope,
+        "rows": rows, "plots": [str(p.relative_to(out_dir)) for p in plots],
+    }
+    write_json(out_dir / "sweep.json", summary)
+    report = write_sweep_report(summary, out_dir)
+    _print_verdict(summary, console)
+    console.print(f"wrote: {out_dir / 'sweep.json'}, {report}, " + ", ".join(str(out_dir / p) for p in summary["plots"])
+                  + f", {out_dir / 'study.db'}, trials under {out_dir / 'trials'}/")
+    return summary
+
+
+def _pm(v: dict) -> str:
+    if not math.isfinite(v["mean"]):
+        return "diverged"
+    return f"{v['mean']:.4g}" + (f" ± {v['std']:.2g}" if v["n"] > 1 else "")
+
+
+def _budget(budget: tuple[float, str]) -> str:
+    amount, unit = budget
+    return f"{amount:g} {unit}"
+
+
+def _verdict_lines(s: dict) -> list[str]:
+    lines = []
+    if s["best"]:
+        b = s["best"]
+        lines.append(f"Best setting: lr {b['lr']:.3g}, batch size {b['batch_size']}, schedule "
+                     f"{b['schedule'] or 'preset'}: {s['metric']} {_pm(b)}.")
+    if s["best_lr_at_edge"]:
+        lines.append("The best learning rate is at an edge of the grid: widen the grid on that side before trusting it.")
+    elif s["best"]:
+        lines.append("The best learning rate is an interior point of the grid.")
+    sl = s["lr_batch_slope"]
+    if sl:
+        lines.append(f"Best learning rate against batch size: fitted log-log slope {sl['slope_mean']:.2f} "
+                     f"± {sl['slope_std']:.2f} over {len(sl['slopes'])} seed(s) (linear-scaling rule: 1, "
+                     f"square-root rule: 0.5); the grid's lr step limits its resolution.")
+    return lines
+
+
+def _print_verdict(s: dict, console) -> None:
+    for line in _verdict_lines(s):
+        console.print(line)
+
+
+def write_sweep_report(s: dict, out_dir: Path) -> Path:
+    """``report.md``: the grid's table, the verdicts and the plots."""
+    md = [f"# Sweep: {s['app']}", "", f"Validation {s['metric']} after {s['budget']} per trial; "
+          f"{s['trials_done']} of {s['trials_in_grid']} trials done.", ""]
+    md += _verdict_lines(s) + [""]
+    md += ["| lr | batch size | schedule | seed | " + s["metric"] + " |", "|---|---|---|---|---|"]
+    md += [f"| {r['lr']:.3g} | {r['batch_size']} | {r['schedule'] or 'preset'} | {r['seed']} | {r['score']:.4g} |"
+           for r in s["rows"]]
+    md += [""] + [f"![{Path(p).stem}]({p})" for p in s["plots"]]
+    path = out_dir / "report.md"
+    path.write_text("\n".join(md) + "\n")
+    return path

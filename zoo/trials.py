@@ -1,0 +1,156 @@
+"""Running an app's preset with overrides (a ``Trial``), for `zoo sweep|study|compare`.
+
+Lightning apps share one translation of a Trial into LightningCLI arguments; other apps (self-play) map the
+fields they support themselves. Everything a lesson tool reads back comes from the run folder's ``metrics.json``
+and CSV log, so a trial can run in this process, another process or another machine.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from ._registry import list_models, model_info
+from .apps import App, DemoStep, Trial, as_duration, discover_apps
+
+
+def lesson_console():
+    """A rich console; wide when writing to a file or pipe, where rich would assume 80 columns."""
+    import sys
+
+    from rich.console import Console
+
+    return Console() if sys.stdout.isatty() else Console(width=150)
+
+
+def parse_budget(spec: str) -> tuple[float, str]:
+    """``"300steps"``, ``"2epochs"``, ``"90s"`` / ``"90seconds"`` -> (amount, unit); zero or junk is an error."""
+    m = re.fullmatch(r"\s*([0-9]*\.?[0-9]+(?:e[+-]?\d+)?)\s*(steps?|epochs?|s|sec|seconds?)\s*", spec or "")
+    if not m:
+        raise ValueError(f"budget {spec!r}: expected a number and a unit, e.g. 300steps, 2epochs or 90s")
+    amount, unit = float(m.group(1)), m.group(2)
+    unit = "steps" if unit.startswith("step") else "epochs" if unit.startswith("epoch") else "seconds"
+    if amount <= 0 or (unit != "seconds" and amount != int(amount)):
+        raise ValueError(f"budget {spec!r}: needs a positive {'whole ' if unit != 'seconds' else ''}number of {unit}")
+    return amount, unit
+
+
+def lightning_args(trial: Trial) -> list[str]:
+    """The LightningCLI arguments (``zoo.lightning_cli.ZooCLI``) that apply ``trial`` on top of a preset."""
+    args = ["--name", trial.name, "--runs_dir", str(trial.runs_dir)]
+    if trial.lr is not None:
+        args += ["--model.lr", repr(float(trial.lr))]
+    if trial.batch_size is not None:
+        args += ["--data.init_args.batch_size", str(int(trial.batch_size))]
+    if trial.schedule is not None:
+        args += ["--model.schedule", trial.schedule]
+    if trial.seed is not None:
+        args += ["--seed_everything", str(int(trial.seed))]
+    if trial.model is not None:
+        args += ["--model.model", trial.model]
+    if trial.model_kwargs is not None:
+        args += ["--model.model_kwargs", json.dumps(trial.model_kwargs)]
+    if trial.init is not None:
+        args += ["--model.init", trial.init]
+    if trial.budget is not None:
+        amount, unit = trial.budget
+        # The budget is the only limit: the preset's epochs, steps, time and early stopping are lifted.
+        args += ["--trainer.max_epochs", str(int(amount)) if unit == "epochs" else "-1",
+                 "--trainer.max_steps", str(int(amount)) if unit == "steps" else "-1",
+                 "--trainer.max_time", as_duration(amount) if unit == "seconds" else "null",
+                 "--trainer.callbacks", "[]", "--trainer.log_every_n_steps", "1"]  # every step: the loss curves
+    if trial.max_seconds:
+        args += ["--trainer.max_time", as_duration(trial.max_seconds)]
+    if trial.gradient_health_every is not None:
+        args += ["--gradient_health_every", str(int(trial.gradient_health_every))]
+    return args
+
+
+def check_supported(step: DemoStep, trial: Trial, label: str) -> None:
+    """A clear error when ``trial`` sets a field that ``step`` cannot change."""
+    unsupported = [f for f in Trial.__dataclass_fields__ if f not in ("preset", "name", "runs_dir", "config")
+                   and getattr(trial, f) is not None and f not in step.supports]
+    if unsupported:
+        raise ValueError(f"{label} cannot change {', '.join(unsupported)}; it supports {', '.join(step.supports)}")
+
+
+def model_for_family(family: str, kind: str) -> str | None:
+    """The family's small model for an input kind (``<family>_small`` or ``<family>_seq2seq_small`` first), or None
+    when the family has no model for that kind."""
+    names = [n for n in list_models("*", kind=kind) if model_info(n).family == family]
+    for n in names:
+        if n.endswith("_small"):
+            return n
+    return names[0] if names else None
+
+
+@dataclass(frozen=True)
+class Target:
+    """An app step that lesson tools can run: ``app/step`` with its trial function."""
+
+    app: str
+    step: DemoStep
+
+    @property
+    def label(self) -> str:
+        return f"{self.app}/{self.step.name}"
+
+
+def resolve_targets(spec: str, apps: dict[str, App] | None = None) -> list[Target]:
+    """``"vision"``, ``"science/genomics"``, ``"a,b"`` or ``"all"`` -> the steps with a ``trial`` function."""
+    apps = discover_apps() if apps is None else apps
+    every = [Target(a.name, s) for a in apps.values() for s in a.demo_steps if s.trial is not None]
+    if spec == "all":
+        return every
+    chosen = []
+    for part in [p for p in spec.split(",") if p]:
+        app, _, step = part.partition("/")
+        if app not in apps:
+            raise ValueError(f"unknown app {app!r}; installed: {', '.join(apps) or 'none'} (or 'all')")
+        found = [t for t in every if t.app == app and (not step or t.step.name == step)]
+        if not found:
+            names = ", ".join(f"{app}/{s.name}" for s in apps[app].demo_steps)
+            raise ValueError(f"{part!r} has no step that lesson tools can run; steps: {names or 'none'}")
+        chosen += found
+    if not chosen:
+        raise ValueError("no app given: name one (e.g. vision) or 'all'")
+    return chosen
+
+
+def check_families(families: list[str]) -> None:
+    known = sorted({model_info(n).family for n in list_models("*")})
+    unknown = [f for f in families if f not in known]
+    if unknown:
+        raise ValueError(f"unknown family {', '.join(unknown)}; the zoo has: {', '.join(known)}")
+
+
+def read_result(run_dir: Path) -> dict:
+    """A finished trial's metrics.json, plus ``score``: the best validation value of the monitored metric (the
+    held-out headline when the app has no validation split), ``score_name`` and ``higher_is_better``. A run whose
+    training diverged has a nan score."""
+    payload = json.loads((Path(run_dir) / "metrics.json").read_text())
+    val, head = payload.get("validation") or {}, payload["headline"]
+    score = val.get("best") if val.get("best") is not None else val.get("last")
+    if val and score is not None:
+        payload.update(score_name=val["name"], higher_is_better=val.get("higher_is_better", True))
+    else:
+        score = head["value"]
+        payload.update(score_name=head["name"], higher_is_better=head.get("higher_is_better", True))
+    payload["score"] = float(score) if score is not None else float("nan")
+    return payload
+
+
+def loss_curve(run_dir: Path) -> list[tuple[float, float]]:
+    """(step, training loss) from a run's CSV log; empty when there is none."""
+    import csv
+
+    points = []
+    for path in sorted((Path(run_dir) / "csv").glob("metrics*.csv"), key=lambda p: p.stat().st_mtime):
+        with open(path, newline="") as f:
+            for row in csv.DictReader(f):
+                value = row.get("train_loss_step") or row.get("train_loss")
+                if value not in (None, "") and row.get("step") not in (None, ""):
+                    points.append((float(row["step"]), float(value)))
+    return points
