@@ -35,6 +35,7 @@ class Trial:
     budget: tuple[float, str] | None = None  # (amount, "steps"|"epochs"|"seconds"): the only limit on training
     max_seconds: float | None = None  # a cap on top of the preset's own limits
     gradient_health_every: int | None = None
+    extra_eval: bool | None = None  # False: skip the app's evaluation beyond the test metrics (a hint; may be ignored)
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,7 @@ class DemoStep:
     trial: Callable[[Trial], Path] | None = None
     kind: str | None = None
     config_for: Callable[[str], Path] | None = None  # preset name -> its config file
+    lessons: bool = False  # this (cheap) step hosts `zoo demo`'s quick sweep and leaderboard
     supports: Sequence[str] = ("lr", "batch_size", "schedule", "seed", "model", "model_kwargs", "init", "budget",
                                "max_seconds", "gradient_health_every")
 

@@ -44,6 +44,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--preset", default="demo", help="demo (CPU, minutes), quick, or gpu")
     p.add_argument("--runs-dir", default="runs")
     p.add_argument("--apps", help="comma-separated app names (default: all installed)")
+    p.add_argument("--no-lessons", action="store_true", help="skip the quick sweep and leaderboard")
     add_lesson_parsers(sub)
     for app in apps.values():
         sub.add_parser(app.name, help=app.help, add_help=False)
@@ -60,7 +61,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "demo":
         from zoo.demo import main as demo_main
 
-        return demo_main(args.preset, args.runs_dir, args.apps.split(",") if args.apps else None)
+        return demo_main(args.preset, args.runs_dir, args.apps.split(",") if args.apps else None,
+                         lessons=not args.no_lessons)
     return 0
 
 

@@ -55,13 +55,44 @@ def results_table(results: list[dict], title: str) -> Table:
     return table
 
 
-def main(preset: str = "demo", runs_dir: str = "runs", only: list[str] | None = None) -> int:
+def run_lessons(preset: str, runs_dir: Path, only: list[str] | None = None, console: Console | None = None) -> list[dict]:
+    """The course's lessons in miniature on the step that hosts them (``DemoStep.lessons``): a 3 x 2 learning-rate x
+    batch-size sweep of one epoch per trial, and a one-seed leaderboard of the four core families."""
+    from .compare import run_compare
+    from .sweep import SweepSpec, run_sweep
+    from .trials import Target
+
+    console = console or Console()
+    hosts = [Target(a.name, s) for a in discover_apps().values() for s in a.demo_steps
+             if s.lessons and s.trial is not None and (only is None or a.name in only)]
+    if not hosts:
+        return []
+    target, sections = hosts[0], []
+    for title, job in (
+        ("sweep", lambda out: run_sweep(target, SweepSpec([1e-3, 3e-3, 1e-2], [64, 256], [None], [0], (1, "epochs"),
+                                                          preset), out, console=console)),
+        ("leaderboard", lambda out: run_compare([target], ["cnn", "resnet", "lstm", "transformer"], out, preset,
+                                                seeds=1, time_limit_minutes=4, console=console))):
+        out = runs_dir / "demo" / f"{title}-{target.label.replace('/', '-')}"
+        console.rule(f"[bold]lesson: {title} on {target.label} (preset {preset})")
+        try:
+            job(out)
+            sections.append({"title": f"{title}: {target.label}", "report": str(out / "report.md"), "status": "ok"})
+        except Exception as e:  # a failing lesson must not hide the steps' results
+            console.print(traceback.format_exc())
+            sections.append({"title": f"{title}: {target.label}", "status": f"failed: {type(e).__name__}: {e}"})
+    return sections
+
+
+def main(preset: str = "demo", runs_dir: str = "runs", only: list[str] | None = None, lessons: bool = True) -> int:
     console = Console()
     start = time.perf_counter()
     results = run_steps(preset, Path(runs_dir), only, console=console)
+    sections = run_lessons(preset, Path(runs_dir), only, console) if lessons else []
     out_dir = Path(runs_dir) / "demo"
-    md, html = demo_report(results, out_dir, title=f"zoo-suite demo (preset {preset})")
+    md, html = demo_report(results, out_dir, title=f"zoo-suite demo (preset {preset})", sections=sections)
     console.rule("[bold]summary")
     console.print(results_table(results, f"zoo demo, preset {preset}: {time.perf_counter() - start:.0f} s"))
     console.print(f"report: {md}\n        {html}")
-    return 1 if any(r["status"] == "failed" for r in results) else 0
+    failed = any(r["status"] == "failed" for r in results) or any(s["status"] != "ok" for s in sections)
+    return 1 if failed else 0

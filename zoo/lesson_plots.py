@@ -13,8 +13,7 @@ from .report import plt, save_figure
 def _annotated_heatmap(ax, values: np.ndarray, text: list[list[str]], xlabels, ylabels, cmap: str):
     """values (rows, cols), nan shown grey; every cell annotated."""
     masked = np.ma.masked_invalid(values)
-    colormap = plt.get_cmap(cmap).copy()
-    colormap.set_bad("#dddddd")
+    colormap = plt.get_cmap(cmap).with_extremes(bad="#dddddd")
     im = ax.imshow(masked, cmap=colormap, aspect="auto")
     ax.set_xticks(range(len(xlabels)), xlabels)
     ax.set_yticks(range(len(ylabels)), ylabels)

@@ -45,6 +45,9 @@ class ZooCLI(LightningCLI):
         parser.add_argument("--runs_dir", type=str, default="runs", help="Root folder of all runs")
         parser.add_argument("--gradient_health_every", type=int, default=50,
                             help="Check per-layer gradient norms every N steps (0: off)")
+        parser.add_argument("--extra_eval", type=bool, default=True,
+                            help="After the test: the app's further held-out evaluation (robustness, attribution, "
+                                 "zero-shot resolutions, ...); sweeps turn it off")
 
     @property
     def run_dir(self) -> Path:
@@ -96,12 +99,13 @@ class ZooCLI(LightningCLI):
         ckpt = trainer.checkpoint_callback
         results = trainer.test(self.model, datamodule=self.datamodule,
                                ckpt_path="best" if ckpt and ckpt.best_model_path else None, verbose=False)
+        cfg = self.config.get(str(self.subcommand), self.config)
         finish_run(self.app, self.run_dir, trainer, self.model, self.datamodule, results[0] if results else {},
-                   self.fit_timer)
+                   self.fit_timer, extra_eval=cfg.extra_eval)
 
 
 def finish_run(app: str, run_dir: Path, trainer: L.Trainer, task, datamodule, test_metrics: dict,
-               timer: FitTimer | None = None, console: Console | None = None) -> dict:
+               timer: FitTimer | None = None, console: Console | None = None, extra_eval: bool = True) -> dict:
     """After fit and test: save the model folder, plots and metrics.json, and print a one-screen summary."""
     if not trainer.is_global_zero:
         return {}
@@ -113,7 +117,7 @@ def finish_run(app: str, run_dir: Path, trainer: L.Trainer, task, datamodule, te
         plots.append("plots/curves.png")
     if (run_dir / "plots" / "gradient_norms.png").is_file():
         plots.append("plots/gradient_norms.png")
-    extra = task.evaluate_run(datamodule, run_dir)
+    extra = task.evaluate_run(datamodule, run_dir) if extra_eval else {}
     test.update(extra.get("metrics", {}))
     plots += extra.get("plots", [])
     model = task.model

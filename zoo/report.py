@@ -105,10 +105,12 @@ def _fmt(v) -> str:
     return str(v)
 
 
-def demo_report(results: list[dict], out_dir: str | Path, title: str = "zoo-suite demo") -> tuple[Path, Path]:
+def demo_report(results: list[dict], out_dir: str | Path, title: str = "zoo-suite demo",
+                sections: list[dict] | None = None) -> tuple[Path, Path]:
     """Write ``report.md`` and ``report.html`` from the steps' metrics.json payloads (plus ``status``/``error``).
 
-    One section per step with its held-out metrics, baseline and plots, then a leaderboard of app x family.
+    One section per step with its held-out metrics, baseline and plots, then a leaderboard of app x family, then the
+    lesson tools' own reports (``sections``: title, report path, status), their images re-pointed to this folder.
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -140,11 +142,31 @@ def demo_report(results: list[dict], out_dir: str | Path, title: str = "zoo-suit
                "| app | " + " | ".join(families) + " |", "|---" * (len(families) + 1) + "|"]
         for app, row in sorted(board.items()):
             md.append(f"| {app} | " + " | ".join(_fmt(row.get(f, "-")) for f in families) + " |")
+    for sec in sections or []:
+        md += ["", f"## {sec['title']}", ""]
+        if sec["status"] != "ok":
+            md.append(f"Failed: `{sec['status']}`")
+            continue
+        md += _embedded(Path(sec["report"]), out_dir)
     md_path = out_dir / "report.md"
     md_path.write_text("\n".join(md) + "\n")
     html_path = out_dir / "report.html"
     html_path.write_text(_markdown_to_html("\n".join(md), title))
     return md_path, html_path
+
+
+def _embedded(report: Path, out_dir: Path) -> list[str]:
+    """Another report's lines, headings one level down and image paths made relative to ``out_dir``."""
+    lines = []
+    for line in report.read_text().splitlines():
+        if line.startswith("#"):
+            line = "#" + line if not line.startswith("# ") else None
+        elif line.startswith("![") and "](" in line:
+            alt, src = line[2:].split("](", 1)
+            line = f"![{alt}]({os.path.relpath(report.parent / src.rstrip(')'), out_dir)})"
+        if line is not None:
+            lines.append(line)
+    return lines
 
 
 def _leaderboard(results: list[dict]) -> dict[str, dict[str, float]]:

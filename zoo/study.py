@@ -78,7 +78,7 @@ def run_depth_study(target: Target, families: list[str], depths: list[int], init
                     run_dir = target.step.trial(Trial(
                         preset, name, out_dir / "trials", config=config, model=models[family],
                         model_kwargs={**(model_kwargs or {}), **depth_kwargs(family, depth)}, init=init, seed=0,
-                        budget=budget, gradient_health_every=every))
+                        budget=budget, gradient_health_every=every, extra_eval=False))
                 rows.append(summarise_run(run_dir, family, depth, init, models[family]))
     return report(rows, target, budget, out_dir, console)
 

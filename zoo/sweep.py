@@ -55,7 +55,7 @@ def _key(params: dict) -> tuple:
 
 def _trial_for(spec: SweepSpec, params: dict, name: str, runs_dir: Path) -> Trial:
     return Trial(spec.preset, name, runs_dir, config=spec.config, lr=params["lr"], batch_size=params["batch_size"],
-                 schedule=params["schedule"], seed=params["seed"], budget=spec.budget)
+                 schedule=params["schedule"], seed=params["seed"], budget=spec.budget, extra_eval=False)
 
 
 def open_study(out_dir: Path, spec: SweepSpec):
@@ -73,13 +73,17 @@ def open_study(out_dir: Path, spec: SweepSpec):
 def requeue_dead_trials(study) -> int:
     """Trials left RUNNING by a process of this machine that no longer exists (a killed sweep) are marked failed and
     queued again with the same parameters. Trials of live processes, or of other machines, are left alone."""
+    import optuna
     from optuna.trial import TrialState
 
     host, n = socket.gethostname(), 0
     for t in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
         if t.user_attrs.get("host") == host and not _alive(t.user_attrs.get("pid", -1)):
             study._storage.set_trial_state_values(t._trial_id, TrialState.FAIL)
-            study.enqueue_trial(t.params, user_attrs={"retry_of": t.number})
+            # Queued with the same grid point (system attributes), as Optuna's RetryFailedTrialCallback does.
+            study.add_trial(optuna.trial.create_trial(
+                state=TrialState.WAITING, params=t.params, distributions=t.distributions,
+                user_attrs={"retry_of": t.number}, system_attrs=dict(t.system_attrs)))
             n += 1
     return n
 

@@ -61,8 +61,12 @@ def lightning_args(trial: Trial) -> list[str]:
                  "--trainer.max_steps", str(int(amount)) if unit == "steps" else "-1",
                  "--trainer.max_time", as_duration(amount) if unit == "seconds" else "null",
                  "--trainer.callbacks", "[]", "--trainer.log_every_n_steps", "1"]  # every step: the loss curves
+        if unit == "steps":  # validate when the budget ends, even mid-epoch
+            args += ["--trainer.check_val_every_n_epoch", "null", "--trainer.val_check_interval", str(int(amount))]
     if trial.max_seconds:
         args += ["--trainer.max_time", as_duration(trial.max_seconds)]
+    if trial.extra_eval is not None:
+        args += ["--extra_eval", str(bool(trial.extra_eval)).lower()]
     if trial.gradient_health_every is not None:
         args += ["--gradient_health_every", str(int(trial.gradient_health_every))]
     return args
@@ -70,7 +74,7 @@ def lightning_args(trial: Trial) -> list[str]:
 
 def check_supported(step: DemoStep, trial: Trial, label: str) -> None:
     """A clear error when ``trial`` sets a field that ``step`` cannot change."""
-    unsupported = [f for f in Trial.__dataclass_fields__ if f not in ("preset", "name", "runs_dir", "config")
+    unsupported = [f for f in Trial.__dataclass_fields__ if f not in ("preset", "name", "runs_dir", "config", "extra_eval")
                    and getattr(trial, f) is not None and f not in step.supports]
     if unsupported:
         raise ValueError(f"{label} cannot change {', '.join(unsupported)}; it supports {', '.join(step.supports)}")

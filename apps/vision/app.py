@@ -50,5 +50,5 @@ APP = App(
     help="image recognition: fit|validate|test (LightningCLI), predict --ckpt, evaluate --ckpt",
     main=main,
     demo_steps=(DemoStep("images", run_images, presets=("demo", "quick", "gpu"), trial=trial_images, kind="image",
-                         config_for=preset_config),),
+                         config_for=preset_config, lessons=True),),
 )

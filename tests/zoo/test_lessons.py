@@ -1,0 +1,159 @@
+"""The lesson tools' machinery (`zoo sweep`, `zoo study depth`, `zoo compare`) on a fast fake app: resuming, the
+summaries and pictures, and bad input refused before anything trains. test_lessons_vision.py runs them for real."""
+
+import json
+import math
+import socket
+from pathlib import Path
+
+import pytest
+from optuna.distributions import CategoricalDistribution
+
+from zoo import cli
+from zoo.apps import App, DemoStep, Trial
+from zoo.compare import run_compare
+from zoo.study import verdict
+from zoo.sweep import SweepSpec, open_study, run_sweep
+from zoo.trials import Target, lightning_args, parse_budget, read_result
+
+
+def fake_metrics(run_dir: Path, score: float, higher: bool = True, loss0: float = 2.0) -> Path:
+    (run_dir / "csv").mkdir(parents=True, exist_ok=True)
+    rows = ["epoch,step,train_loss_step"] + [f"0,{s},{loss0 / (1 + s * max(score, 0.01))}" for s in range(8)]
+    (run_dir / "csv" / "metrics.csv").write_text("\n".join(rows) + "\n")
+    (run_dir / "metrics.json").write_text(json.dumps({
+        "app": "fake", "run": run_dir.name, "run_dir": str(run_dir), "model": "cnn_small", "family": "cnn",
+        "num_parameters": 10, "device": "cpu", "test": {"test_acc": score}, "fit_seconds": 0.1,
+        "train_samples_per_s": 10.0, "headline": {"name": "test_acc", "value": score, "higher_is_better": higher},
+        "validation": {"name": "val_acc", "higher_is_better": higher, "best": score, "last": score}}))
+    return run_dir
+
+
+class FakeApp:
+    """A trial function whose validation score peaks at lr = 1e-2 * batch_size / 64: the linear-scaling rule."""
+
+    def __init__(self, diverge_above: float = math.inf):
+        self.calls: list[Trial] = []
+        self.diverge_above = diverge_above
+
+    def __call__(self, trial: Trial) -> Path:
+        self.calls.append(trial)
+        best = 1e-2 * (trial.batch_size or 64) / 64
+        score = (0.9 - 0.1 * (math.log10(trial.lr or 1e-2) - math.log10(best)) ** 2 + 0.001 * (trial.seed or 0)
+                 - 0.01 * abs(math.log2((trial.batch_size or 64) / 64)))  # batch size 64 is best overall
+        if (trial.lr or 0) > self.diverge_above:
+            score = float("nan")
+        return fake_metrics(Path(trial.runs_dir) / "fake" / trial.name, score)
+
+    def target(self, kind: str = "image") -> Target:
+        return Target("fake", DemoStep("step", lambda *a: None, trial=self, kind=kind))
+
+
+def test_sweep_resumes_only_the_missing_trials(tmp_path):
+    app = FakeApp()
+    spec = SweepSpec([1e-3, 1e-2, 1e-1], [64, 256], [None], [0], (2, "epochs"))
+    run_sweep(app.target(), spec, tmp_path, max_trials=2)  # "killed" after two trials
+    assert len(app.calls) == 2
+    first = {(t.lr, t.batch_size) for t in app.calls}
+    summary = run_sweep(app.target(), spec, tmp_path)  # started again
+    assert len(app.calls) == 6  # only the 4 missing ones ran
+    assert not first & {(t.lr, t.batch_size) for t in app.calls[2:]}
+    assert summary["trials_done"] == 6 and summary["best"]["lr"] == 1e-2 and summary["best"]["batch_size"] == 64
+    run_sweep(app.target(), spec, tmp_path)  # a finished sweep trains nothing
+    assert len(app.calls) == 6
+    for p in ("plots/heatmap.png", "plots/loss_curves.png", "report.md", "sweep.json", "study.db"):
+        assert (tmp_path / p).is_file(), p
+
+
+def test_a_trial_left_running_by_a_killed_process_is_run_again(tmp_path):
+    app = FakeApp()
+    spec = SweepSpec([1e-3, 1e-2], [64], [None], [0], (1, "epochs"))
+    study = open_study(tmp_path, spec)
+    dead = study.ask({"lr": CategoricalDistribution([1e-3, 1e-2]), "batch_size": CategoricalDistribution([64]),
+                      "schedule": CategoricalDistribution([None]), "seed": CategoricalDistribution([0])})
+    dead.set_user_attr("host", socket.gethostname())
+    dead.set_user_attr("pid", 2 ** 22 + 12345)  # no such process: the sweep that ran it was killed
+    summary = run_sweep(app.target(), spec, tmp_path)
+    assert summary["trials_done"] == 2 and len(app.calls) == 2
+
+
+def test_sweep_fits_the_lr_batch_slope_and_flags_an_edge(tmp_path):
+    app = FakeApp()
+    spec = SweepSpec([2.5e-3, 1e-2, 4e-2], [16, 64], [None], [0, 1], (1, "epochs"))
+    s = run_sweep(app.target(), spec, tmp_path)
+    assert s["lr_batch_slope"]["slope_mean"] == pytest.approx(1.0)  # the fake app follows the linear rule
+    assert s["best_lr_at_edge"] is False
+    edge = run_sweep(app.target(), SweepSpec([1e-4, 1e-3], [64], [None], [0], (1, "epochs")), tmp_path / "edge")
+    assert edge["best_lr_at_edge"] is True
+    assert "edge of the grid" in (tmp_path / "edge" / "report.md").read_text()
+
+
+def test_diverged_trials_are_reported_not_fatal(tmp_path):
+    app = FakeApp(diverge_above=0.05)
+    s = run_sweep(app.target(), SweepSpec([1e-2, 1e-1], [64], [None], [0], (1, "epochs")), tmp_path)
+    assert s["trials_done"] == 2 and s["best"]["lr"] == 1e-2
+    assert any(math.isnan(r["score"]) for r in s["rows"])
+
+
+def test_compare_fills_the_matrix_with_na_and_failures(tmp_path):
+    good = FakeApp()
+
+    def broken(trial):
+        raise RuntimeError("out of data")
+
+    targets = [good.target("image"), Target("other", DemoStep("s", lambda *a: None, trial=broken, kind="field"))]
+    s = run_compare(targets, ["cnn", "fno", "resnet"], tmp_path, seeds=2, run_seconds=5)
+    cells = {(r["app"], r["family"]): r for r in s["rows"]}
+    assert cells[("fake/step", "cnn")]["n"] == 2 and cells[("fake/step", "cnn")]["status"] == "ok"
+    assert cells[("fake/step", "fno")]["status"].startswith("n/a")  # no fno model takes images
+    assert cells[("other/s", "cnn")]["status"].startswith("failed: RuntimeError: out of data")
+    assert all(t.max_seconds == 5 and t.model for t in good.calls)
+    assert (tmp_path / "plots" / "leaderboard.png").is_file() and "## fake/step" in (tmp_path / "report.md").read_text()
+
+
+def test_depth_verdicts():
+    assert verdict("healthy", "healthy", 1.0, 2.3, 0.5) == "trains"
+    assert verdict("healthy", "healthy", 1.0, 2.3, 2.25) == "stalls"
+    assert verdict("healthy", "healthy", 500.0, 2.3, 2.2) == "exploding"  # the trunk amplifies gradients
+    assert verdict("vanishing", "healthy", 1.0, 2.3, 2.2) == "vanishing"
+    assert verdict("healthy", "healthy", 1.0, 2.3, float("nan")) == "exploding"
+
+
+def test_budget_and_lightning_arguments():
+    assert parse_budget("300steps") == (300, "steps") and parse_budget("2epochs") == (2, "epochs")
+    assert parse_budget("90s") == (90, "seconds")
+    for bad in ("0steps", "1.5epochs", "ten", "5 parsecs", ""):
+        with pytest.raises(ValueError, match="budget"):
+            parse_budget(bad)
+    args = lightning_args(Trial("quick", "t", Path("runs"), lr=0.01, batch_size=32, budget=(100, "steps")))
+    assert args[args.index("--trainer.max_steps") + 1] == "100" and args[args.index("--model.lr") + 1] == "0.01"
+    assert args[args.index("--trainer.max_epochs") + 1] == "-1"  # the budget is the only limit
+
+
+def test_read_result_prefers_validation(tmp_path):
+    r = read_result(fake_metrics(tmp_path / "run", 0.7))
+    assert r["score"] == 0.7 and r["score_name"] == "val_acc" and r["higher_is_better"]
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["sweep", "vision", "--lr", "1e-1:1e-4"], "LOW:HIGH:N"),
+    (["sweep", "vision", "--lr", "1e-1:1e-4:5:log"], "low < high"),
+    (["sweep", "vision", "--budget", "0steps"], "positive"),
+    (["sweep", "vision", "--batch-size", "32,big"], "batch-size"),
+    (["sweep", "nosuchapp"], "unknown app 'nosuchapp'"),
+    (["study", "depth", "vision", "--families", "cnn,perceptron"], "unknown family perceptron"),
+    (["study", "depth", "vision", "--init", "zeros"], "unknown init scheme zeros"),
+    (["compare", "all", "--families", "cnn,perceptron"], "unknown family perceptron"),
+    (["compare", "vision", "--seeds", "0"], "seeds"),
+])
+def test_bad_input_is_refused_before_training(argv, message, tmp_path, monkeypatch, capsys):
+    calls = []
+    app = App("vision", "fake vision", lambda a: 0, (DemoStep("images", lambda *a: None, trial=calls.append,
+                                                              kind="image"),))
+    monkeypatch.setattr("zoo.apps.discover_apps", lambda: {"vision": app})
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SystemExit) as e:
+        cli.main(argv + ["--out", str(tmp_path / "out")])
+    assert e.value.code == 2
+    assert message in capsys.readouterr().err
+    assert not calls and not (tmp_path / "out").exists()
