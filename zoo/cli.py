@@ -77,6 +77,7 @@ def add_lesson_parsers(sub) -> None:
     p.add_argument("--seeds", type=int, default=1, help="seeds per setting (mean and spread)")
     p.add_argument("--budget", default="2epochs", help="per trial: N steps, N epochs or N s, e.g. 300steps")
     p.add_argument("--max-trials", type=int, help="run at most this many of the missing trials now")
+    p.add_argument("--storage", help="Optuna storage URL shared by several machines (default: SQLite in the run folder)")
     p.add_argument("--out", help="run folder (default: runs/sweep/<app>-<step>)")
     p = sub.add_parser("study", help="depth x initialisation study of gradient health on an app")
     p.add_argument("what", choices=["depth"], help="the study")
@@ -137,12 +138,14 @@ def run_lesson(args, apps) -> int:
     if args.command == "sweep":
         from zoo.sweep import SweepSpec, run_sweep
 
+        if args.max_trials is not None and args.max_trials < 0:
+            raise ValueError(f"--max-trials must be 0 or more, got {args.max_trials}")
         lrs = parse_grid(args.lr)
         schedules = _list(args.schedule, str, "--schedule") if args.schedule else [None]
         spec = SweepSpec(lrs, _list(args.batch_size, int, "--batch-size"), schedules, list(range(args.seeds)),
                          budget, args.preset, config)
         spec.validate()
-        run_sweep(target, spec, Path(args.out or f"runs/sweep/{slug}"), args.max_trials)
+        run_sweep(target, spec, Path(args.out or f"runs/sweep/{slug}"), args.max_trials, storage=args.storage)
         return 0
     from zoo.study import run_depth_study
 

@@ -58,14 +58,15 @@ def _trial_for(spec: SweepSpec, params: dict, name: str, runs_dir: Path) -> Tria
                  schedule=params["schedule"], seed=params["seed"], budget=spec.budget, extra_eval=False)
 
 
-def open_study(out_dir: Path, spec: SweepSpec):
-    """The sweep's Optuna study (created or resumed); its sampler walks the grid."""
+def open_study(out_dir: Path, spec: SweepSpec, storage: str | None = None):
+    """The sweep's Optuna study (created or resumed); its sampler walks the grid. ``storage``: an Optuna storage URL
+    for a database server shared by several machines (default: SQLite in the run folder)."""
     import optuna
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     space = {"lr": spec.lrs, "batch_size": spec.batch_sizes, "schedule": spec.schedules, "seed": spec.seeds}
     out_dir.mkdir(parents=True, exist_ok=True)
-    return optuna.create_study(study_name="sweep", storage=f"sqlite:///{out_dir / 'study.db'}",
+    return optuna.create_study(study_name="sweep", storage=storage or f"sqlite:///{out_dir / 'study.db'}",
                                sampler=optuna.samplers.GridSampler(space, seed=0), direction="maximize",
                                load_if_exists=True)
 
@@ -105,13 +106,14 @@ def missing(study, spec: SweepSpec) -> list[dict]:
     return [p for p in spec.grid() if _key(p) not in taken]
 
 
-def run_sweep(target: Target, spec: SweepSpec, out_dir: Path, max_trials: int | None = None, console=None) -> dict:
+def run_sweep(target: Target, spec: SweepSpec, out_dir: Path, max_trials: int | None = None, console=None,
+              storage: str | None = None) -> dict:
     """Run the grid's missing trials (at most ``max_trials`` now), then summarise, plot and report the whole grid."""
     console = console or lesson_console()
     spec.validate()
     check_supported(target.step, _trial_for(spec, spec.grid()[0], "check", out_dir), f"zoo sweep {target.label}")
     out_dir = Path(out_dir)
-    study = open_study(out_dir, spec)
+    study = open_study(out_dir, spec, storage)
     requeued = requeue_dead_trials(study)
     todo = missing(study, spec)
     done = len(spec.grid()) - len(todo)

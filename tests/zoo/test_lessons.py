@@ -157,3 +157,20 @@ def test_bad_input_is_refused_before_training(argv, message, tmp_path, monkeypat
     assert e.value.code == 2
     assert message in capsys.readouterr().err
     assert not calls and not (tmp_path / "out").exists()
+
+
+def test_demo_report_includes_the_quick_sweep_and_leaderboard(tmp_path, monkeypatch):
+    from zoo import demo
+
+    fake = FakeApp()
+
+    def run(preset, runs_dir, max_seconds=None):
+        return fake(Trial(preset, "step_demo", Path(runs_dir)))
+
+    step = DemoStep("step", run, trial=fake, kind="image", lessons=True)
+    monkeypatch.setattr(demo, "discover_apps", lambda: {"fake": App("fake", "fake", lambda a: 0, (step,))})
+    assert demo.main("demo", str(tmp_path)) == 0
+    report = (tmp_path / "demo" / "report.md").read_text()
+    assert "## sweep: fake/step" in report and "## leaderboard: fake/step" in report
+    assert "![heatmap](sweep-fake-step/plots/heatmap.png)" in report
+    assert (tmp_path / "demo" / "sweep-fake-step" / "plots" / "heatmap.png").is_file()
