@@ -124,7 +124,7 @@ def plot_leaderboard_heatmap(matrix: dict[str, dict[str, dict]], out_png: Path) 
                 ranks[i, j] = order.index(f) / max(1, len(order) - 1)
                 text[i][j] = f"{c['mean']:.3g}" + (f"\n±{c['std']:.1g}" if c.get("n", 1) > 1 else "")
             else:
-                text[i][j] = c.get("status", "failed")
+                text[i][j] = "n/a" if c.get("status", "").startswith("n/a") else "failed"
     fig, ax = plt.subplots(figsize=(1.6 * len(families) + 3, 0.7 * len(apps) + 1.8))
     _annotated_heatmap(ax, ranks, text, families, [f"{a}\n({_metric(matrix[a])})" for a in apps], "RdYlGn_r")
     ax.set(title="held-out headline by app and family (colour: rank within the app, green = best)")
