@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
+import matplotlib.ticker
 import numpy as np
 
 from .report import plt, save_figure
@@ -91,8 +92,10 @@ def plot_depth_study(rows: list[dict], out_png: Path) -> Path:
         axes[0, col].set(title=f"{fam}: first-layer gradient at init", xscale="log", yscale="log",
                          ylabel="gradient L2 norm")
         axes[1, col].set(title=f"{fam}: training loss reached", xscale="log", xlabel="depth", ylabel="loss")
+        axes[1, col].set_yscale("log")
         for ax in axes[:, col]:
             ax.set_xticks(sorted({r["depth"] for r in rows}), [str(d) for d in sorted({r["depth"] for r in rows})])
+            ax.xaxis.set_minor_locator(matplotlib.ticker.NullLocator())  # no log-scale minor labels over ours
             ax.legend(fontsize=7)
     return save_figure(fig, out_png)
 
