@@ -18,7 +18,16 @@ import numpy as np
 from ._registry import model_info
 from .apps import Trial
 from .report import write_json
-from .trials import Target, check_families, check_supported, lesson_console, model_for_family, read_result
+from .trials import (
+    Target,
+    check_families,
+    check_supported,
+    finished_run,
+    lesson_console,
+    mean_pm,
+    model_for_family,
+    read_result,
+)
 
 FIRST_OVERHEAD_S = 45.0  # guess of a run's fixed costs (start, data, baselines, evaluation) until one is measured
 MIN_RUN_SECONDS = 10.0
@@ -84,14 +93,14 @@ def run_compare(targets: list[Target], families: list[str], out_dir: Path, prese
         t = c["target"]
         for seed in range(seeds):
             name = f"{t.step.name}_{c['family']}_s{seed}"
-            run_dir = out_dir / "runs" / t.app / name
             overhead = sum(overheads) / len(overheads) if overheads else FIRST_OVERHEAD_S
             cap = run_seconds or max(MIN_RUN_SECONDS, (deadline - time.perf_counter()) / runs_left - overhead)
             runs_left -= 1
             console.rule(f"[bold]compare {t.label}: {c['family']} ({c['model']}), seed {seed}, training <= {cap:.0f} s")
             began = time.perf_counter()
             try:
-                if not (run_dir / "metrics.json").is_file():  # finished runs are not repeated
+                run_dir = finished_run(out_dir / "runs", name)
+                if run_dir is None:
                     run_dir = t.step.trial(Trial(
                         preset, name, out_dir / "runs", model=c["model"] if c["override"] else None,
                         model_kwargs={} if c["override"] else None, seed=seed, max_seconds=cap,
@@ -147,7 +156,7 @@ def leaderboard(cells: list[dict], out_dir: Path, preset: str, seeds: int, secon
                "|---|---|---|---|---|---|---|---|"]
         for i, r in enumerate(ranked, 1):
             ok = math.isfinite(r["mean"])
-            cells_ = [str(i) if ok else "-", r["family"], r["model"], _pm(r) if ok else "-",
+            cells_ = [str(i) if ok else "-", r["family"], r["model"], mean_pm(r) if ok else "-",
                       f"{r['parameters']:,}" if r.get("parameters") else "-",
                       f"{r['fit_seconds']:.0f}" if ok else "-", f"{r['samples_per_s']:.0f}" if ok else "-",
                       r["status"]]
@@ -173,7 +182,3 @@ def _rank_key(r: dict):
     if not math.isfinite(r["mean"]):
         return (1, 0.0)
     return (0, -r["mean"] if r["higher_is_better"] else r["mean"])
-
-
-def _pm(r: dict) -> str:
-    return f"{r['mean']:.4g}" + (f" ± {r['std']:.2g}" if r.get("n", 1) > 1 else "")

@@ -37,16 +37,18 @@ def _jsonable(o):
     raise TypeError(f"not JSON serialisable: {type(o).__name__}")
 
 
-def read_csv_log(paths: str | Path | list) -> dict[str, list[tuple[float, float]]]:
-    """Lightning CSVLogger metrics.csv file(s), oldest first -> {metric: [(epoch, value), ...]}.
+def read_csv_log(paths: str | Path | list, by: str = "epoch") -> dict[str, list[tuple[float, float]]]:
+    """Lightning CSVLogger metrics.csv file(s), oldest first -> {metric: [(x, value), ...]}, x the ``by`` column
+    ("epoch" or "step"; the other one where a row lacks it).
 
-    A later file's value for the same epoch (a resumed run redoing an epoch) replaces the earlier one.
+    A later file's value for the same x (a resumed run redoing an epoch) replaces the earlier one.
     """
+    other = "step" if by == "epoch" else "epoch"
     merged: dict[str, dict[float, float]] = {}
     for path in paths if isinstance(paths, list) else [paths]:
         with open(path, newline="") as f:
             for row in csv.DictReader(f):
-                x = row.get("epoch") or row.get("step")
+                x = row.get(by) or row.get(other)
                 for key, value in row.items():
                     if key in ("epoch", "step") or value in ("", None):
                         continue

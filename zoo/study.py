@@ -21,6 +21,7 @@ from .trials import (
     Target,
     check_families,
     check_supported,
+    finished_run,
     lesson_console,
     loss_curve,
     model_for_family,
@@ -73,8 +74,8 @@ def run_depth_study(target: Target, families: list[str], depths: list[int], init
             for init in inits:
                 name = f"{family}_d{depth}_{init}"
                 console.rule(f"[bold]depth study {target.label}: {name}")
-                run_dir = out_dir / "trials" / target.app / name
-                if not (run_dir / "metrics.json").is_file():  # a finished configuration is not trained again
+                run_dir = finished_run(out_dir / "trials", name)
+                if run_dir is None:
                     run_dir = target.step.trial(Trial(
                         preset, name, out_dir / "trials", config=config, model=models[family],
                         model_kwargs={**(model_kwargs or {}), **depth_kwargs(family, depth)}, init=init, seed=0,

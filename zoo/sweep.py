@@ -23,7 +23,7 @@ import numpy as np
 
 from .apps import Trial
 from .report import write_json
-from .trials import Target, check_supported, lesson_console, loss_curve, read_result
+from .trials import Target, check_supported, lesson_console, loss_curve, mean_pm, read_result
 
 
 @dataclass(frozen=True)
@@ -229,7 +229,7 @@ def summarise(study, spec: SweepSpec, target: Target, out_dir: Path, console) ->
         table.add_column(col, justify="right")
     for (lr, bs, sc), v in sorted(agg.items(), key=lambda kv: (kv[0][2] or "", kv[0][1], kv[0][0])):
         mark = " <- best" if (lr, bs, sc) == best_key else ""
-        table.add_row(f"{lr:.3g}", str(bs), sc or "preset", _pm(v) + mark, str(v["n"]))
+        table.add_row(f"{lr:.3g}", str(bs), sc or "preset", mean_pm(v) + mark, str(v["n"]))
     console.print(table)
 
     plots = [plot_sweep_heatmap(agg, spec, metric, out_dir / "plots" / "heatmap.png", best_key),
@@ -253,12 +253,6 @@ def summarise(study, spec: SweepSpec, target: Target, out_dir: Path, console) ->
     return summary
 
 
-def _pm(v: dict) -> str:
-    if not math.isfinite(v["mean"]):
-        return "diverged"
-    return f"{v['mean']:.4g}" + (f" ± {v['std']:.2g}" if v["n"] > 1 else "")
-
-
 def _budget(budget: tuple[float, str]) -> str:
     amount, unit = budget
     return f"{amount:g} {unit}"
@@ -269,7 +263,7 @@ def _verdict_lines(s: dict) -> list[str]:
     if s["best"]:
         b = s["best"]
         lines.append(f"Best setting: lr {b['lr']:.3g}, batch size {b['batch_size']}, schedule "
-                     f"{b['schedule'] or 'preset'}: {s['metric']} {_pm(b)}.")
+                     f"{b['schedule'] or 'preset'}: {s['metric']} {mean_pm(b)}.")
     if s["best_lr_at_edge"]:
         lines.append("The best learning rate is at an edge of the grid: widen the grid on that side before trusting it.")
     elif s["best"]:

@@ -8,6 +8,7 @@ and CSV log, so a trial can run in this process, another process or another mach
 from __future__ import annotations
 
 import json
+import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -148,13 +149,23 @@ def read_result(run_dir: Path) -> dict:
 
 def loss_curve(run_dir: Path) -> list[tuple[float, float]]:
     """(step, training loss) from a run's CSV log; empty when there is none."""
-    import csv
+    from .report import read_csv_log
 
-    points = []
-    for path in sorted((Path(run_dir) / "csv").glob("metrics*.csv"), key=lambda p: p.stat().st_mtime):
-        with open(path, newline="") as f:
-            for row in csv.DictReader(f):
-                value = row.get("train_loss_step") or row.get("train_loss")
-                if value not in (None, "") and row.get("step") not in (None, ""):
-                    points.append((float(row["step"]), float(value)))
-    return points
+    logs = sorted((Path(run_dir) / "csv").glob("metrics*.csv"), key=lambda p: p.stat().st_mtime)
+    series = read_csv_log(logs, by="step") if logs else {}
+    return series.get("train_loss_step") or series.get("train_loss") or []
+
+
+def finished_run(root: Path, name: str) -> Path | None:
+    """The run folder called ``name`` under ``root/<app folder>/`` that holds a metrics.json, if any: lesson tools
+    do not train a finished configuration again. (An app picks its folder: the science steps write to pde/ and
+    genomics/.)"""
+    found = sorted(Path(root).glob(f"*/{name}/metrics.json"))
+    return found[0].parent if found else None
+
+
+def mean_pm(v: dict) -> str:
+    """``mean ± spread`` of a seed aggregate (the spread only with several seeds); "diverged" for a nan mean."""
+    if not math.isfinite(v["mean"]):
+        return "diverged"
+    return f"{v['mean']:.4g}" + (f" ± {v['std']:.2g}" if v.get("n", 1) > 1 else "")

@@ -174,3 +174,11 @@ def test_demo_report_includes_the_quick_sweep_and_leaderboard(tmp_path, monkeypa
     assert "## sweep: fake/step" in report and "## leaderboard: fake/step" in report
     assert "![heatmap](sweep-fake-step/plots/heatmap.png)" in report
     assert (tmp_path / "demo" / "sweep-fake-step" / "plots" / "heatmap.png").is_file()
+
+
+def test_compare_does_not_retrain_finished_runs_wherever_the_app_puts_them(tmp_path):
+    app = FakeApp()  # writes to <runs>/fake/<name>; the science steps write to pde/ and genomics/, not science/
+    target = Target("science", DemoStep("pde", lambda *a: None, trial=app, kind="image"))
+    run_compare([target], ["cnn"], tmp_path, seeds=1, run_seconds=5)
+    run_compare([target], ["cnn"], tmp_path, seeds=1, run_seconds=5)
+    assert len(app.calls) == 1
