@@ -40,7 +40,8 @@ class GenomicsDataModule(TensorDataModule):
     def __init__(self, dataset: str = "synthetic", path: str | None = None, values: str | None = None,
                  root: str = str(SHARED), length: int | None = None, n: int = 20000, interaction: float = 0.5,
                  ceiling: float = 0.85, val_fraction: float = 0.1, test_fraction: float = 0.1, seed: int = 0,
-                 batch_size: int = 128, rc_augment: bool = True, num_workers: int = 0, kmer_k: int = 6):
+                 batch_size: int = 128, rc_augment: bool = True, max_shift: int = 0, num_workers: int = 0,
+                 kmer_k: int = 6):
         """
         Args:
             dataset: synthetic (generated, known ceiling), hepg2, wtc11, ecoli (files under ``root``), or table
@@ -57,6 +58,7 @@ class GenomicsDataModule(TensorDataModule):
             seed: split and generation seed.
             batch_size: sequences per batch.
             rc_augment: train on the reverse complement of each sequence half of the time.
+            max_shift: train on each sequence moved by a random offset of up to this many bases (gap filled with N).
             num_workers: DataLoader workers.
             kmer_k: the baseline counts k-mers for k = 1..kmer_k.
         """
@@ -115,7 +117,8 @@ class GenomicsDataModule(TensorDataModule):
     def spec(self) -> dict:
         self._load()
         return {"dataset": self.hparams.dataset, "length": self.length, "target_mean": self.mean,
-                "target_std": self.std, "rc_augment": self.hparams.rc_augment}
+                "target_std": self.std, "rc_augment": self.hparams.rc_augment,
+                "max_shift": self.hparams.max_shift}
 
     def baseline(self) -> dict:
         """k-mer counts (k = 1..kmer_k) with ridge regression (alpha chosen on the validation split); on the generated

@@ -1,4 +1,4 @@
-"""DNA as tensors: one-hot encoding (channels A, C, G, T), reverse complement, and the length policy.
+"""DNA as tensors: one-hot encoding (channels A, C, G, T), reverse complement, random shifts, and the length policy.
 
 Unknown bases (N) encode as all zeros: "no evidence" for any base, which keeps reverse complement exact. Sequences
 longer than the model's length are cropped around their centre; shorter ones are padded with Ns on both sides
@@ -63,3 +63,16 @@ def reverse_complement(x: torch.Tensor | np.ndarray):
     if isinstance(x, torch.Tensor):
         return x.flip(-2).flip(-1)
     return x[..., ::-1, ::-1].copy()
+
+
+def random_shift(x: torch.Tensor, max_shift: int) -> torch.Tensor:
+    """(B, L, 4) -> (B, L, 4), each sequence moved by its own random offset in [-max_shift, max_shift]; the bases
+    moved out are dropped and the gap reads N (zeros). Motifs keep their identity but not their exact position, so
+    the model cannot memorise where in a 230-nt element a training sequence's motifs sit."""
+    if max_shift <= 0:
+        return x
+    b, length, _ = x.shape
+    offset = torch.randint(-max_shift, max_shift + 1, (b, 1), device=x.device)  # (B, 1)
+    padded = torch.nn.functional.pad(x, (0, 0, max_shift, max_shift))  # (B, L + 2m, 4)
+    index = torch.arange(length, device=x.device) + max_shift - offset  # (B, L): out[i] = x[i - offset]
+    return padded.gather(1, index[..., None].expand(-1, -1, x.shape[-1]))

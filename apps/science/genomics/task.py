@@ -1,7 +1,8 @@
 """ActivityTask: DNA one-hot (B, L, 4) -> activity, with any zoo model built for the `sequence` kind.
 
-Training sees each sequence or its reverse complement (a regulatory element works on either strand); validation,
-test and prediction average the two orientations, which makes the prediction exactly strand-invariant.
+Training sees each sequence or its reverse complement (a regulatory element works on either strand), optionally
+moved by a few bases; validation, test and prediction average the two orientations, which makes the prediction
+exactly strand-invariant.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from torchmetrics import MeanSquaredError, MetricCollection, PearsonCorrCoef, Sp
 
 from zoo.task import ZooTask
 
-from .sequences import reverse_complement
+from .sequences import random_shift, reverse_complement
 
 
 class ActivityTask(ZooTask):
@@ -55,6 +56,7 @@ class ActivityTask(ZooTask):
             if self._spec.get("rc_augment", True):
                 flip = torch.rand(len(x), device=x.device) < 0.5
                 x = torch.where(flip[:, None, None], reverse_complement(x), x)
+            x = random_shift(x, int(self._spec.get("max_shift", 0)))
             pred = self.standardised(x, rc_average=False)
         else:
             pred = self.standardised(x)

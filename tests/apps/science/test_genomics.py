@@ -12,7 +12,7 @@ from apps.science.genomics import readers
 from apps.science.genomics.cli import main as genomics_main
 from apps.science.genomics.data import GenomicsDataModule, group_split
 from apps.science.genomics.interpret import motif_recovery
-from apps.science.genomics.sequences import decode, fit_length, one_hot, reverse_complement
+from apps.science.genomics.sequences import decode, fit_length, one_hot, random_shift, reverse_complement
 from apps.science.genomics.synthetic import MOTIFS, generate, revcomp
 from apps.science.genomics.task import ActivityTask
 
@@ -30,6 +30,22 @@ def test_one_hot_and_reverse_complement_are_exact_inverses():
     t = torch.from_numpy(x)
     assert torch.equal(reverse_complement(t), torch.from_numpy(reverse_complement(x)))
     assert fit_length("AACCGGTT", 4) == "CCGG" and fit_length("ACG", 6) == "NACGNN"
+
+
+def test_random_shift_moves_each_sequence_and_fills_with_n():
+    x = torch.from_numpy(one_hot(["ACGTACGTAC", "GGGCCCAATT", "TTTTAAAACC"]))
+    assert torch.equal(random_shift(x, 0), x)
+    torch.manual_seed(0)
+    out = random_shift(x.repeat(20, 1, 1), 3)  # (60, 10, 4)
+    seen = set()
+    for src, moved in zip(x.repeat(20, 1, 1), out):
+        text, orig = decode(moved[None])[0], decode(src[None])[0]
+        offset = len(text) - len(text.lstrip("N")) or -(len(text) - len(text.rstrip("N")))
+        assert abs(offset) <= 3
+        expect = ("N" * offset + orig)[:10] if offset >= 0 else (orig[-offset:] + "N" * -offset)
+        assert text == expect
+        seen.add(offset)
+    assert len(seen) > 3  # offsets differ between sequences
 
 
 def test_bad_sequences_and_tables_are_named(tmp_path):
