@@ -63,6 +63,10 @@ def model_info(name: str) -> ModelInfo:
 
 def list_models(pattern: str = "*", kind: str | None = None, family: str | None = None) -> list[str]:
     """Sorted registered names matching a shell-style ``pattern``, optionally filtered by kind or family."""
+    if kind is not None and kind not in KINDS:
+        close = difflib.get_close_matches(kind, KINDS, n=3, cutoff=0.5)
+        hint = f" Did you mean: {', '.join(close)}?" if close else ""
+        raise ValueError(f"unknown input kind {kind!r}; known: {', '.join(KINDS)}.{hint}")
     return sorted(
         n
         for n, info in _MODELS.items()

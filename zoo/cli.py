@@ -27,7 +27,24 @@ def models_table(pattern: str = "*", kind: str | None = None) -> Table:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """The `zoo` command. Expected errors (``zoo.errors.EXPECTED``) print one line and exit 2; ``--debug``
+    anywhere on the line shows the traceback instead."""
     argv = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in argv
+    argv = [a for a in argv if a != "--debug"]
+    from zoo.errors import EXPECTED, one_line
+
+    try:
+        return dispatch(argv)
+    except EXPECTED as e:
+        if debug:
+            raise
+        command = " ".join(argv[:1]) or "zoo"
+        print(f"zoo {command}: error: {one_line(e)} (--debug shows the traceback)", file=sys.stderr)
+        return 2
+
+
+def dispatch(argv: list[str]) -> int:
     from zoo.apps import discover_apps
 
     apps = discover_apps()
