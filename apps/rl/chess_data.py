@@ -15,39 +15,99 @@ import chess
 import chess.pgn
 import numpy as np
 
+from zoo.errors import InputError, iter_lines
+
 from .games.chess_game import Chess, encode_move
 
 RESULTS = {"1-0": 1.0, "0-1": -1.0, "1/2-1/2": 0.0}
 BANDS = [(0, 1000), (1000, 1500), (1500, 2000), (2000, 10000)]
 
 
+def check_readable(path: str | Path, what: str) -> Path:
+    """``path`` if it is a file that can be read, else an error naming ``what`` (e.g. "puzzle file") and why: used
+    before a long run starts, so that a typo does not surface only after hours of training."""
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"{what} {path} does not exist")
+    if not path.is_file():
+        raise InputError(f"{what} {path} is not a file")
+    try:
+        with path.open("rb") as f:
+            f.read(1)
+    except OSError as e:
+        raise InputError(f"{what} {path} cannot be read ({e.strerror or e})") from None
+    return path
+
+
+class TextLines:
+    """A binary file read as strict UTF-8 text line by line (BOM dropped): a line that is not UTF-8 raises an
+    ``InputError`` naming the file, line and byte, where ``errors="replace"`` would silently corrupt moves and
+    names. ``readline`` is all that ``chess.pgn.read_game`` needs; ``first`` is the first non-blank line read since
+    ``mark()``, i.e. where the game being read starts."""
+
+    def __init__(self, f, source: str):
+        self.lines = iter_lines(f, source)
+        self.first = 0
+
+    def mark(self) -> None:
+        self.first = 0
+
+    def readline(self) -> str:
+        for number, text in self.lines:
+            if isinstance(text, InputError):
+                raise text
+            if not self.first and text.strip():
+                self.first = number
+            return text + "\n"
+        return ""
+
+    def __iter__(self):  # for the csv module
+        return iter(self.readline, "")
+
+
+def game_problem(record: chess.pgn.Game) -> str | None:
+    """Why a parsed PGN game cannot be used for training, or None."""
+    if record.errors:
+        return str(record.errors[0])
+    if RESULTS.get(record.headers.get("Result", "*")) is None:
+        return "no result (1-0, 0-1 or 1/2-1/2)"
+    try:
+        if record.headers.variant() is not chess.Board or record.headers.is_chess960():
+            return f"variant {record.headers.get('Variant', 'Chess960')!r} is not standard chess"
+        Chess().initial(record.board().fen())  # a [FEN] header must be a legal position
+    except ValueError as e:
+        return str(e)
+    return None
+
+
 def read_pgn(paths: list[str | Path], max_games: int = 0, skip_bad: bool = True) -> tuple[tuple, dict]:
     """Every position of every finished game: planes (N, P, 8, 8) float16, the move played (N,) int64, the result
     for the side to move (N,) float32 and the legal moves as packed bits (N, 584) uint8 (compact: a dense 4,672-way
     array per position would not fit in memory). The legal moves let training put the policy's whole mass on moves
-    that exist, as the search does. A game with a parse error is reported with its file and number (skipped and
-    counted with ``skip_bad``)."""
+    that exist, as the search does. A game with a parse error is reported with its file, number and line (skipped
+    and counted with ``skip_bad``); a file that is not UTF-8 is always an error naming the line."""
     game = Chess(max_plies=10_000)
     planes, actions, results, legal = [], [], [], []
     stats = {"games": 0, "skipped": 0, "positions": 0}
     for path in map(Path, paths):
-        if not path.is_file():
-            raise FileNotFoundError(f"PGN file {path} does not exist")
-        with path.open(encoding="utf-8", errors="replace") as f:
+        check_readable(path, "PGN file")
+        with path.open("rb") as f:
+            lines = TextLines(f, str(path))
             number = 0
             while max_games <= 0 or stats["games"] < max_games:
-                record = chess.pgn.read_game(f)
+                lines.mark()
+                record = chess.pgn.read_game(lines)
                 if record is None:
                     break
                 number += 1
-                result = RESULTS.get(record.headers.get("Result", "*"))
-                problem = record.errors[0] if record.errors else (None if result is not None else "no result")
+                problem = game_problem(record)
                 if problem is not None:
                     if not skip_bad:
-                        raise ValueError(f"{path}: game {number} ({record.headers.get('White', '?')} vs "
-                                         f"{record.headers.get('Black', '?')}): {problem}")
+                        raise InputError(f"{path}: game {number} ({record.headers.get('White', '?')} vs "
+                                         f"{record.headers.get('Black', '?')}), line {lines.first}: {problem}")
                     stats["skipped"] += 1
                     continue
+                result = RESULTS[record.headers["Result"]]
                 state = game.initial(record.board().fen())
                 for move in record.mainline_moves():
                     if game.outcome(state) is not None:
@@ -60,30 +120,53 @@ def read_pgn(paths: list[str | Path], max_games: int = 0, skip_bad: bool = True)
                 stats["games"] += 1
     stats["positions"] = len(actions)
     if not actions:
-        raise ValueError(f"no usable games in {', '.join(map(str, paths))}")
+        raise InputError(f"no usable games in {', '.join(map(str, paths))} ({stats['skipped']} skipped as bad)")
     return (np.stack(planes).astype(np.float16), np.array(actions, dtype=np.int64),
             np.array(results, dtype=np.float32), np.stack(legal)), stats
 
 
 def read_puzzles(path: str | Path, limit: int = 0) -> list[dict]:
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"puzzle file {path} does not exist (lichess_db_puzzle.csv format)")
+    """Puzzles of a lichess puzzle CSV (PuzzleId, FEN, Moves, Rating, ...), each checked: a legal position and moves
+    that are legal in turn, so that a bad row is reported here with its line and not in the middle of a run."""
+    path = check_readable(path, "puzzle file")
     puzzles = []
-    with path.open(newline="") as f:
-        reader = csv.DictReader(f)
-        missing = {"FEN", "Moves", "Rating"} - set(reader.fieldnames or [])
-        if missing:
-            raise ValueError(f"{path}: missing columns {sorted(missing)} (expected the lichess puzzle CSV header)")
-        for line, row in enumerate(reader, start=2):
-            moves = row["Moves"].split()
-            if len(moves) < 2 or not row["Rating"].isdigit():
-                raise ValueError(f"{path}:{line}: expected at least two UCI moves and an integer rating")
-            puzzles.append({"id": row.get("PuzzleId", str(line)), "fen": row["FEN"], "moves": moves,
-                            "rating": int(row["Rating"])})
-            if limit and len(puzzles) >= limit:
-                break
+    with path.open("rb") as f:
+        reader = csv.DictReader(TextLines(f, str(path)))
+        try:
+            missing = {"FEN", "Moves", "Rating"} - set(reader.fieldnames or [])
+            if missing:
+                raise InputError(f"{path} line 1: missing columns {sorted(missing)} (expected the lichess puzzle "
+                                 "CSV header: PuzzleId,FEN,Moves,Rating,...)")
+            for row in reader:
+                puzzles.append(parse_puzzle(row, f"{path} line {reader.line_num}"))
+                if limit and len(puzzles) >= limit:
+                    break
+        except csv.Error as e:  # e.g. a field past the csv module's size limit: not a ValueError, so convert
+            raise InputError(f"{path} line {reader.line_num}: not CSV ({e})") from None
     return puzzles
+
+
+def parse_puzzle(row: dict, where: str) -> dict:
+    """One CSV row -> {"id", "fen", "moves", "rating"}, or an ``InputError`` starting with ``where``."""
+    fen, moves, rating = (row.get(k) for k in ("FEN", "Moves", "Rating"))
+    if fen is None or moves is None or rating is None:
+        raise InputError(f"{where}: too few columns (FEN, Moves and Rating are needed)")
+    moves, rating = moves.split(), rating.strip()
+    if len(moves) < 2 or not (rating.isascii() and rating.isdigit()):
+        raise InputError(f"{where}: expected at least two UCI moves and an integer rating")
+    try:
+        board = Chess().initial(fen).board
+    except ValueError as e:
+        raise InputError(f"{where}: {e}") from None
+    for i, uci in enumerate(moves, start=1):
+        try:
+            move = chess.Move.from_uci(uci)
+        except ValueError:
+            move = None
+        if move is None or not board.is_legal(move):
+            raise InputError(f"{where}: move {i} {uci!r} is not a legal UCI move after the earlier ones")
+        board.push(move)
+    return {"id": row.get("PuzzleId") or where.rpartition(" ")[2], "fen": fen, "moves": moves, "rating": int(rating)}
 
 
 def solve_rate(player, puzzles: list[dict]) -> dict:

@@ -13,6 +13,8 @@ from pathlib import Path
 from jsonargparse import ActionConfigFile, ArgumentParser
 from rich.console import Console
 
+from zoo.errors import InputError
+
 CONFIGS = Path(__file__).parent / "configs"
 
 
@@ -33,32 +35,57 @@ def train_main(argv: list[str]) -> int:
 
 
 def make_player(spec: str, game, seed: int = 0):
-    """A player from its name (see the module docstring)."""
+    """A player from its name (see the module docstring); a malformed name or a missing model folder is an
+    ``InputError`` naming the spec and the valid forms."""
     from .network import Evaluator
+    from .player_spec import forms, parse_player_spec
     from .players import AlphaBetaPlayer, NetworkPlayer, PerfectPlayer, RandomPlayer, WinBlockPlayer
 
-    base, _, sims = spec.partition("+mcts")
-    if base == "random":
+    p = parse_player_spec(spec)
+    if p.kind == "random":
         return RandomPlayer(game, seed)
-    if base == "win-block":
+    if p.kind == "win-block":
         return WinBlockPlayer(game, seed)
-    if base == "perfect":
+    if p.kind == "perfect":
         return PerfectPlayer(game, seed)
-    if base.startswith("alphabeta-") and base[10:].isdigit():
-        return AlphaBetaPlayer(game, int(base[10:]), seed)
-    if base.startswith("stockfish"):
+    if p.kind == "alphabeta":
+        return AlphaBetaPlayer(game, p.number, seed)
+    if p.kind == "stockfish":
         from .stockfish import StockfishPlayer
 
-        skill = int(base.partition("-")[2] or 0)
-        return StockfishPlayer(game, skill=skill)
-    if Path(base).is_dir():
-        from zoo import from_pretrained
+        return StockfishPlayer(game, skill=p.number)
+    if not Path(p.path).is_dir():
+        # A bare word is more likely a mistyped player name than a folder; a path is a folder that is not there.
+        problem = (f"bad player {spec!r}: no such model folder {p.path!r}" if "/" in p.path or p.simulations else
+                   f"unknown player {spec!r}: no player has that name and there is no folder {p.path!r}")
+        raise InputError(f"{problem}; valid players: {forms()}")
+    model = load_model_for(p.path, game)
+    return NetworkPlayer(game, Evaluator(game, model), p.simulations, seed=seed,
+                         name=f"{Path(p.path).parent.name}{f'+mcts{p.simulations}' if p.simulations else ''}")
 
-        model = from_pretrained(base).eval()
-        return NetworkPlayer(game, Evaluator(game, model), int(sims or 0), seed=seed,
-                             name=f"{Path(base).parent.name}{'+mcts' + sims if sims else ''}")
-    raise ValueError(f"unknown player {spec!r}: use random, win-block, perfect, alphabeta-K, stockfish[-SKILL] or "
-                     "a model folder (optionally +mctsN)")
+
+def load_model_for(folder: str, game):
+    """The model saved in ``folder``, refused with a clear message if it was built for another game (its input
+    planes or actions differ), which would otherwise fail in the middle of the first move."""
+    from zoo import from_pretrained
+    from zoo._hub import read_config
+
+    from .network import board_kwargs
+
+    config = read_config(folder)["config"]
+    expected = board_kwargs(game)
+    for key in ("in_channels", "num_outputs"):
+        if key in config and config[key] != expected[key]:
+            raise InputError(f"model folder {folder} has {key}={config[key]}, but {game.name} needs "
+                             f"{expected[key]}: it was trained for another game")
+    return from_pretrained(folder).eval()
+
+
+def positive(name: str, value: int, low: int = 1) -> int:
+    """``value`` if it is at least ``low``, else an error naming the option."""
+    if value < low:
+        raise InputError(f"{name} must be at least {low}, got {value}")
+    return value
 
 
 def arena_main(argv: list[str]) -> int:
@@ -74,6 +101,8 @@ def arena_main(argv: list[str]) -> int:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--max-plies", type=int, default=0, help="chess: draw games longer than this (default 300)")
     args = ap.parse_args(argv)
+    positive("--games", args.games)
+    positive("--max-plies", args.max_plies, low=0)
     game = make_game(args.game, args.max_plies)
     result = play_match(game, make_player(args.player, game, args.seed), make_player(args.opponent, game,
                                                                                     args.seed + 1), args.games)
@@ -92,14 +121,27 @@ def play_main(argv: list[str]) -> int:
     ap.add_argument("--simulations", type=int, default=100, help="the model's search per move (0: raw policy)")
     ap.add_argument("--second", action="store_true", help="let the model move first")
     args = ap.parse_args(argv)
+    positive("--simulations", args.simulations, low=0)
     game = make_game(args.game)
-    spec = args.ckpt if "+mcts" in args.ckpt or not Path(args.ckpt).is_dir() or not args.simulations else \
-        f"{args.ckpt}+mcts{args.simulations}"
-    machine = make_player(spec, game)
+    machine = make_player(play_spec(args.ckpt, args.simulations), game)
     human = HumanPlayer(game)
     result = play_match(game, human, machine, 1) if not args.second else play_match(game, machine, human, 1)
     print(result.line())
     return 0
+
+
+def play_spec(ckpt: str, simulations: int) -> str:
+    """The player ``zoo rl play --ckpt`` names: a model folder gets ``--simulations`` of search unless it says its
+    own ``+mctsN``; a path that is not there is named as such rather than as an unknown player."""
+    from .player_spec import forms, parse_player_spec
+
+    p = parse_player_spec(ckpt)
+    if p.kind != "model":
+        return ckpt
+    if not Path(p.path).is_dir():
+        raise InputError(f"--ckpt {ckpt}: no such model folder {p.path!r} (give a run's model/ folder, e.g. "
+                         f"runs/rl/tictactoe_quick/model, or an arena player: {forms()})")
+    return ckpt if p.simulations or not simulations else f"{ckpt}+mcts{simulations}"
 
 
 def main(argv: list[str] | None = None) -> int:

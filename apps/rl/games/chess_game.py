@@ -16,6 +16,8 @@ import chess
 import chess.polyglot
 import numpy as np
 
+from zoo.errors import InputError
+
 from .base import Game
 
 DIRECTIONS = [(0, 1), (1, 1), (1, 0), (1, -1), (0, -1), (-1, -1), (-1, 0), (-1, 1)]  # (file, rank): N, NE, E, ...
@@ -96,12 +98,15 @@ class Chess(Game):
         self.max_plies = max_plies  # self-play games longer than this are drawn
 
     def initial(self, fen: str = chess.STARTING_FEN) -> ChessState:
+        """The position of a FEN; an ``InputError`` saying what is wrong with it (syntax, or an illegal position)."""
+        if not isinstance(fen, str):
+            raise InputError(f"bad FEN {fen!r}: expected text like {chess.STARTING_FEN!r}")
         try:
             board = chess.Board(fen)
         except ValueError as e:
-            raise ValueError(f"bad FEN {fen!r}: {e}") from e
+            raise InputError(f"bad FEN {fen!r}: {e}") from None
         if not board.is_valid():
-            raise ValueError(f"bad FEN {fen!r}: not a legal position ({board.status()!r})")
+            raise InputError(f"bad FEN {fen!r}: not a legal position ({board.status()!r})")
         return ChessState(board)
 
     def legal_mask(self, s: ChessState) -> np.ndarray:

@@ -8,6 +8,7 @@ import pytest
 import torch
 
 from apps.rl.games.chess_game import NUM_PLANES, Chess, decode_move, encode_move
+from zoo.errors import InputError
 
 
 def random_positions(n_games: int = 40, seed: int = 0):
@@ -63,7 +64,7 @@ def test_game_state_mask_planes_and_outcome():
 
 def test_bad_fen_and_moves_are_explained():
     game = Chess()
-    with pytest.raises(ValueError, match="bad FEN"):
+    with pytest.raises(InputError, match="bad FEN"):
         game.initial("not a fen")
     with pytest.raises(ValueError, match="not a legal position"):
         game.initial("8/8/8/8/8/8/8/8 w - - 0 1")
@@ -93,8 +94,71 @@ def test_pgn_and_puzzle_errors_name_the_file(tmp_path):
         read_pgn([tmp_path / "missing.pgn"])
     csv_file = tmp_path / "p.csv"
     csv_file.write_text("PuzzleId,FEN,Moves,Rating\n1,8/8/8/8/8/8/8/8 w - - 0 1,e2e4,abc\n")
-    with pytest.raises(ValueError, match=r"p.csv:2: expected at least two UCI moves"):
+    with pytest.raises(ValueError, match=r"p.csv line 2: expected at least two UCI moves"):
         read_puzzles(csv_file)
+
+
+GOOD = '[Event "x"]\n[White "a"]\n[Black "b"]\n[Result "1-0"]\n\n1. e4 e5 2. Qh5 Nc6 3. Bc4 Nf6 4. Qxf7# 1-0\n\n'
+
+
+def test_pgn_that_is_not_utf8_names_the_line_and_a_bom_is_fine(tmp_path):
+    from apps.rl.chess_data import read_pgn
+
+    latin = tmp_path / "latin.pgn"
+    latin.write_bytes(GOOD.encode() + '[Event "y"]\n[White "Jos\u00e9"]\n'.encode("latin-1"))
+    with pytest.raises(InputError, match=r"latin\.pgn line 9: not UTF-8"):
+        read_pgn([latin])
+    bom = tmp_path / "bom.pgn"
+    bom.write_bytes(b"\xef\xbb\xbf" + GOOD.encode())
+    assert read_pgn([bom])[1]["games"] == 1
+
+
+def test_bad_pgn_games_name_their_line_and_odd_ones_are_skipped(tmp_path):
+    from apps.rl.chess_data import read_pgn
+
+    bad = '[Event "y"]\n[White "c"]\n[Black "d"]\n[Result "0-1"]\n\n1. e4 Ke7 0-1\n\n'
+    crazyhouse = '[Variant "Crazyhouse"]\n[Result "1-0"]\n\n1. e4 e5 1-0\n\n'
+    bad_fen = '[FEN "8/8/8/8/8/8/8/8 w - - 0 1"]\n[SetUp "1"]\n[Result "1-0"]\n\n1. e4 1-0\n\n'
+    pgn = tmp_path / "games.pgn"
+    pgn.write_text(GOOD + bad + crazyhouse + bad_fen, encoding="utf-8")
+    with pytest.raises(InputError, match=r"games\.pgn: game 2 \(c vs d\), line 8: .*Ke7"):
+        read_pgn([pgn], skip_bad=False)
+    assert read_pgn([pgn])[1] == {"games": 1, "skipped": 3, "positions": 7}
+    pgn.write_text(crazyhouse, encoding="utf-8")
+    with pytest.raises(InputError, match="game 1 .*line 1: variant 'Crazyhouse' is not standard chess"):
+        read_pgn([pgn], skip_bad=False)
+    pgn.write_text("", encoding="utf-8")
+    with pytest.raises(InputError, match="no usable games"):
+        read_pgn([pgn])
+    with pytest.raises(InputError, match="PGN file .* is not a file"):
+        read_pgn([tmp_path])
+
+
+@pytest.mark.parametrize("row, problem", [
+    ("1,not a fen,e2e4 e7e5,1500", r"line 3: bad FEN 'not a fen'"),
+    (f"1,{chess.STARTING_FEN},e2e4 e2e4,1500", r"line 3: move 2 'e2e4' is not a legal UCI move"),
+    (f"1,{chess.STARTING_FEN},e2e4 zz,1500", r"line 3: move 2 'zz' is not a legal"),
+    (f"1,{chess.STARTING_FEN}", r"line 3: too few columns"),
+    (f"1,{chess.STARTING_FEN},e2e4 e7e5,\u00b2", r"line 3: expected at least two UCI moves and an integer rating"),
+])
+def test_bad_puzzle_rows_are_reported_when_read(tmp_path, row, problem):
+    from apps.rl.chess_data import read_puzzles
+
+    path = tmp_path / "p.csv"
+    path.write_text(f"PuzzleId,FEN,Moves,Rating\n0,{chess.STARTING_FEN},e2e4 e7e5,900\n{row}\n", encoding="utf-8")
+    with pytest.raises(InputError, match=problem):
+        read_puzzles(path)
+
+
+def test_puzzle_file_encoding(tmp_path):
+    from apps.rl.chess_data import read_puzzles
+
+    path = tmp_path / "p.csv"
+    path.write_bytes(f"\ufeffFEN,Moves,Rating\n{chess.STARTING_FEN},e2e4 e7e5,900\n".encode())
+    assert read_puzzles(path) == [{"id": "2", "fen": chess.STARTING_FEN, "moves": ["e2e4", "e7e5"], "rating": 900}]
+    path.write_bytes(f"FEN,Moves,Rating\n{chess.STARTING_FEN},e2e4 e7e5,900 \xe9\n".encode("latin-1"))
+    with pytest.raises(InputError, match=r"p\.csv line 2: not UTF-8"):
+        read_puzzles(path)
 
 
 def test_missing_stockfish_is_explained():
