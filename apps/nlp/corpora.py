@@ -7,16 +7,25 @@ every reference of a source sentence stays with it.
 from __future__ import annotations
 
 import gzip
-import io
+import lzma
 import zipfile
+import zlib
 from collections.abc import Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO
 
 import numpy as np
 
+from zoo.errors import InputError, iter_lines
+
 Pair = tuple[str, str]  # (English, French)
 MAX_CHARS = 400  # longer "sentences" are almost always broken lines (several sentences, markup)
+# What zipfile/gzip raise on damaged or unsupported archives (EOFError: truncated; NotImplementedError: an
+# unsupported compression method; RuntimeError: an encrypted member; BadGzipFile is an OSError without the name).
+_BROKEN_CONTAINER = (zipfile.BadZipFile, gzip.BadGzipFile, zlib.error, lzma.LZMAError, EOFError, NotImplementedError,
+                     RuntimeError)
 
 
 @dataclass
@@ -36,20 +45,33 @@ def check_sentence(text: str, where: str, max_chars: int = MAX_CHARS) -> str:
     return text
 
 
-def _open_text(path: Path) -> Iterator[str]:
-    """Lines of a text file: plain, gzipped, or the one corpus file inside a zip (macOS metadata ignored)."""
+def _open_binary(path: Path, stack: ExitStack) -> IO[bytes]:
+    """A binary stream of a corpus file: plain, gzipped, or the one corpus file inside a zip (macOS metadata
+    ignored). Decoding is left to ``zoo.errors.iter_lines`` so that errors name the line and byte."""
     if path.suffix == ".zip":
-        with zipfile.ZipFile(path) as zf:
-            members = [n for n in zf.namelist() if n.endswith(".txt") and "__MACOSX" not in n
-                       and not Path(n).name.startswith("_")]
-            if len(members) != 1:
-                raise ValueError(f"{path}: expected one corpus .txt file inside, found {members or 'none'}")
-            with zf.open(members[0]) as raw:
-                yield from io.TextIOWrapper(raw, encoding="utf-8")
-        return
-    opener = gzip.open if path.suffix == ".gz" else open
-    with opener(path, "rt", encoding="utf-8") as f:
-        yield from f
+        zf = stack.enter_context(zipfile.ZipFile(path))
+        members = [n for n in zf.namelist() if n.endswith(".txt") and "__MACOSX" not in n
+                   and not Path(n).name.startswith("_")]
+        if len(members) != 1:
+            raise InputError(f"{path}: expected one corpus .txt file inside, found {members or 'none'}")
+        return stack.enter_context(zf.open(members[0]))
+    if path.suffix == ".gz":
+        return stack.enter_context(gzip.open(path, "rb"))
+    return stack.enter_context(open(path, "rb"))
+
+
+def _lines(path: Path) -> Iterator[tuple[int, str]]:
+    """``(line_number, text)`` of a corpus file, UTF-8 with the BOM stripped. A line that is not UTF-8 stops the
+    read even with ``skip_bad``: a wrong encoding is a property of the whole file, and skipping its lines would
+    silently drop every accented sentence."""
+    try:
+        with ExitStack() as stack:
+            for number, text in iter_lines(_open_binary(path, stack), str(path)):
+                if isinstance(text, InputError):
+                    raise InputError(f"{text}; save it as UTF-8 (e.g. `iconv -f latin1 -t utf-8`)")
+                yield number, text
+    except _BROKEN_CONTAINER as e:  # a damaged zip or gzip raises types outside the ValueError/OSError families
+        raise InputError(f"{path}: not a readable {path.suffix[1:]} file ({type(e).__name__}: {e})") from None
 
 
 def read_tsv(path: str | Path, skip_bad: bool = False, max_chars: int = MAX_CHARS) -> Corpus:
@@ -58,10 +80,10 @@ def read_tsv(path: str | Path, skip_bad: bool = False, max_chars: int = MAX_CHAR
     if not path.is_file():
         raise FileNotFoundError(f"corpus {path} does not exist (expected English<TAB>French lines, or a zip of them)")
     corpus = Corpus([], str(path))
-    for n, line in enumerate(_open_text(path), 1):
+    for n, line in _lines(path):
         where = f"{path}:{n}"
         try:
-            fields = line.rstrip("\n").split("\t")
+            fields = line.split("\t")
             if len(fields) < 2:
                 raise ValueError(f"{where}: expected English<TAB>French[<TAB>attribution], got {line.strip()[:60]!r}")
             corpus.pairs.append((check_sentence(fields[0], f"{where} (English)", max_chars),
@@ -80,7 +102,7 @@ def read_aligned(english: str | Path, french: str | Path, skip_bad: bool = False
     for p in (english, french):
         if not p.is_file():
             raise FileNotFoundError(f"corpus file {p} does not exist")
-    en_lines, fr_lines = list(_open_text(english)), list(_open_text(french))
+    en_lines, fr_lines = [t for _, t in _lines(english)], [t for _, t in _lines(french)]
     if len(en_lines) != len(fr_lines):
         raise ValueError(f"{english} has {len(en_lines)} lines but {french} has {len(fr_lines)}: not aligned")
     corpus = Corpus([], f"{english} + {french}")

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from apps.nlp.corpora import check_sentence, group_by_source, read_aligned, read_tsv, split_by_source
+from zoo.errors import InputError
 
 SHARED = Path(__file__).resolve().parents[3].parent / "shared" / "data" / "translation"
 
@@ -73,3 +74,55 @@ def test_real_tatoeba_and_multi30k():
     assert any("é" in fr for _, fr in tatoeba.pairs[:2000])
     m30k = read_aligned(SHARED / "multi30k" / "val.en.gz", SHARED / "multi30k" / "val.fr.gz")
     assert len(m30k.pairs) == 1014
+
+
+LATIN1 = "Go.\tVa !\nI'm cold.\tJ'ai très froid.\n".encode("latin-1")  # "è" is byte 26 of the file
+
+
+@pytest.mark.parametrize("skip_bad", [False, True])
+def test_a_latin1_tsv_names_the_file_line_and_byte(tmp_path, skip_bad):
+    """Not skippable: a wrong encoding is the whole file's, skipping would drop every accented sentence."""
+    path = tmp_path / "fra.txt"
+    path.write_bytes(LATIN1)
+    with pytest.raises(InputError, match=r"fra\.txt line 2: not UTF-8 \(byte 26 of the input\).*iconv"):
+        read_tsv(path, skip_bad=skip_bad)
+
+
+def test_a_latin1_corpus_inside_a_zip_or_gzip_or_aligned_names_the_file(tmp_path):
+    with zipfile.ZipFile(tmp_path / "fra-eng.zip", "w") as zf:
+        zf.writestr("fra-eng/fra.txt", LATIN1)
+    with pytest.raises(InputError, match=r"fra-eng\.zip line 2: not UTF-8"):
+        read_tsv(tmp_path / "fra-eng.zip")
+    (tmp_path / "a.en.gz").write_bytes(gzip.compress(b"Cold.\nVery cold.\n"))
+    (tmp_path / "a.fr.gz").write_bytes(gzip.compress("Froid.\nTrès froid.\n".encode("latin-1")))
+    with pytest.raises(InputError, match=r"a\.fr\.gz line 2: not UTF-8 \(byte 9 of the input\)"):
+        read_aligned(tmp_path / "a.en.gz", tmp_path / "a.fr.gz")
+
+
+def test_the_data_module_reports_a_latin1_corpus_by_name(tmp_path):
+    from apps.nlp.data import TranslationDataModule
+
+    (tmp_path / "fra.txt").write_bytes(LATIN1)
+    with pytest.raises(InputError, match=r"fra\.txt line 2: not UTF-8"):
+        TranslationDataModule(str(tmp_path / "fra.txt")).setup()
+
+
+def test_a_bom_does_not_end_up_in_the_first_sentence(tmp_path):
+    bom = "\ufeff"
+    (tmp_path / "fra.txt").write_text(f"{bom}Go.\tVa !\n", encoding="utf-8")
+    assert read_tsv(tmp_path / "fra.txt").pairs == [("Go.", "Va !")]
+    (tmp_path / "a.en").write_text(f"{bom}Go.\n", encoding="utf-8")
+    (tmp_path / "a.fr.gz").write_bytes(gzip.compress(f"{bom}Va !\n".encode()))
+    assert read_aligned(tmp_path / "a.en", tmp_path / "a.fr.gz").pairs == [("Go.", "Va !")]
+
+
+def test_a_damaged_archive_is_a_clear_error(tmp_path):
+    (tmp_path / "junk.zip").write_bytes(b"not a zip at all")
+    with pytest.raises(InputError, match=r"junk\.zip: not a readable zip file"):
+        read_tsv(tmp_path / "junk.zip")
+    (tmp_path / "junk.gz").write_bytes(b"not gzip")
+    with pytest.raises(InputError, match=r"junk\.gz: not a readable gz file"):
+        read_tsv(tmp_path / "junk.gz")
+    (tmp_path / "cut.gz").write_bytes(gzip.compress(b"Go.\tVa !\n" * 100)[:30])
+    with pytest.raises(InputError, match=r"cut\.gz: not a readable gz file \(EOFError"):
+        read_tsv(tmp_path / "cut.gz")
