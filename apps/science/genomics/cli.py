@@ -4,17 +4,21 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
+from collections.abc import Iterator
 from pathlib import Path
 
 import lightning as L
 import torch
 from rich.console import Console
+from rich.progress import Progress
 from rich.table import Table
 
+from zoo.errors import InputError, one_line, warn
 from zoo.lightning_cli import ZooCLI
 
 from .data import GenomicsDataModule  # noqa: F401  (selectable by class name)
-from .readers import read_fasta
+from .readers import iter_fasta
 from .sequences import check_sequence, one_hot
 from .task import ActivityTask
 
@@ -28,42 +32,133 @@ class GenomicsCLI(ZooCLI):
         parser.link_arguments("data.spec", "model.data_spec", apply_on="instantiate")
 
 
-def predict(argv: list[str]) -> int:
+def _parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="zoo science genomics predict",
-                                 description="Predicted activity for sequences (FASTA files or literal sequences).")
+                                 description="Predicted activity for sequences (FASTA files or literal sequences). "
+                                 "A bad record or argument is reported on stderr with its file and line (or its "
+                                 "argument number) and skipped; the rest are predicted, and the exit status is 2 "
+                                 "if any failed.")
     ap.add_argument("--ckpt", required=True, help="a checkpoint written by `zoo science genomics fit`")
     ap.add_argument("--json", action="store_true")
+    ap.add_argument("--batch-size", type=int, default=256,
+                    help="sequences per forward pass (memory grows with it, not with the number of inputs)")
+    ap.add_argument("--strict", action="store_true", help="stop at the first bad record or argument")
     ap.add_argument("inputs", nargs="+", help="FASTA files or DNA sequences")
+    return ap
+
+
+def predict(argv: list[str]) -> int:
+    ap = _parser()
     args = ap.parse_args(argv)
+    if args.batch_size < 1:
+        ap.error(f"--batch-size must be at least 1; got {args.batch_size}")
     ckpt = Path(args.ckpt)
     if not ckpt.is_file():
         ap.error(f"checkpoint {ckpt} does not exist")
+    records, failed = collect_records(args.inputs, args.strict)
+    if not records:
+        return _summary(failed, 0)
     task = ActivityTask.load_from_checkpoint(ckpt, map_location="cpu", weights_only=True).eval()
-    records: list[tuple[str, str]] = []
-    try:
-        for item in args.inputs:
-            if Path(item).is_file():
-                records += read_fasta(item)
-            else:
-                check_sequence(item, f"command-line sequence {len(records) + 1}")
-                records.append((f"seq{len(records) + 1}", item))
-    except ValueError as e:
-        ap.error(str(e))
     length = int(task.hparams.data_spec.get("length") or max(len(s) for _, s in records))
-    with torch.no_grad():
-        pred = task(torch.from_numpy(one_hot([s for _, s in records], length))).tolist()
+    pred = predict_in_batches(task, [s for _, s in records], length, args.batch_size)
     rows = [{"name": n, "length": len(s), "prediction": round(p, 4)} for (n, s), p in zip(records, pred)]
-    if args.json:
+    show(rows, args.json, f"predicted activity ({task.hparams.data_spec.get('dataset', '')} model, inputs fitted "
+                          f"to {length} nt)")
+    return _summary(failed, len(rows))
+
+
+def _summary(failed: int, predicted: int) -> int:
+    """The exit status: 2 when any input failed (each was reported as it was found), else 0."""
+    if failed:
+        warn(f"zoo science genomics predict: {failed} input(s) failed (reported above); {predicted} predicted")
+        return 2
+    return 0
+
+
+def collect_records(inputs: list[str], strict: bool) -> tuple[list[tuple[str, str]], int]:
+    """(name, sequence) for every good record of every input, and how many failed. Each failure is reported on
+    stderr as it is found; ``strict`` raises the first instead."""
+    records: list[tuple[str, str]] = []
+    failed = 0
+    for position, item in enumerate(inputs, 1):
+        for record in _records_of(item, position):
+            if isinstance(record, InputError):
+                if strict:
+                    raise record
+                warn(f"zoo science genomics predict: {one_line(record)} (skipped)")
+                failed += 1
+            else:
+                records.append(record)
+    return records, failed
+
+
+def _records_of(item: str, position: int) -> Iterator[tuple[str, str] | InputError]:
+    """The records one command-line argument stands for: a FASTA file's, or the argument itself as a sequence
+    (named ``seqK`` after its position). Anything that is not made only of DNA letters must be an existing file:
+    a mistyped path is never read as a sequence."""
+    path = Path(item)
+    kind = _path_kind(path)
+    if kind == "file":
+        try:
+            yield from iter_fasta(path)
+        except InputError as e:  # the whole file: not UTF-8, empty
+            yield e
+        except OSError as e:  # e.g. no permission to read it
+            yield InputError(f"{item}: cannot read it ({e.strerror or e})")
+        return
+    if kind == "other":
+        yield InputError(f"{item}: not a file (argument {position}); expected a FASTA file or a DNA sequence")
+    elif PATHLIKE.search(item):
+        yield InputError(f"{item}: no such file (argument {position})")
+    elif not DNA.fullmatch(item):
+        try:
+            check_sequence(item, f"argument {position}")
+        except InputError as e:
+            shown = item if len(item) <= 40 else item[:37] + "..."
+            yield InputError(f"{shown!r}: no such file, and not a DNA sequence: {e}")
+        else:
+            yield InputError(f"argument {position}: empty; expected a FASTA file or a DNA sequence")
+    else:
+        yield f"seq{position}", item
+
+
+def _path_kind(path: Path) -> str | None:
+    """"file", "other" (a folder, ...) or None (nothing there). A long sequence is no valid file name: stat then
+    fails (name too long, a NUL byte), and that means nothing is there, not an error."""
+    try:
+        return "file" if path.is_file() else "other" if path.exists() else None
+    except (OSError, ValueError):
+        return None
+
+
+DNA = re.compile(r"[ACGTNacgtn]+")
+PATHLIKE = re.compile(r"[/\\]|\.[A-Za-z0-9]{1,6}$")  # a folder separator or a file extension (.fa, .fasta, .txt)
+
+
+def predict_in_batches(task: ActivityTask, seqs: list[str], length: int, batch_size: int) -> list[float]:
+    """Predictions for ``seqs``, ``batch_size`` at a time (peak memory is one batch's, whatever the input size),
+    with a progress bar on stderr when there is more than one batch."""
+    out: list[float] = []
+    with Progress(console=Console(stderr=True), transient=True, disable=len(seqs) <= batch_size) as progress:
+        bar = progress.add_task("predicting", total=len(seqs))
+        with torch.no_grad():
+            for start in range(0, len(seqs), batch_size):
+                batch = seqs[start:start + batch_size]
+                out += task(torch.from_numpy(one_hot(batch, length))).tolist()
+                progress.advance(bar, len(batch))
+    return out
+
+
+def show(rows: list[dict], as_json: bool, title: str) -> None:
+    if as_json:
         print(json.dumps(rows, indent=2))
-        return 0
-    table = Table(title=f"predicted activity ({task.hparams.data_spec.get('dataset', '')} model, inputs fitted to "
-                        f"{length} nt)")
+        return
+    table = Table(title=title)
     for col in ("name", "length", "prediction"):
         table.add_column(col)
     for r in rows:
         table.add_row(r["name"], str(r["length"]), f"{r['prediction']:.3f}")
     Console().print(table)
-    return 0
 
 
 def main(argv: list[str] | None = None) -> int:

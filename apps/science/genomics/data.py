@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from ..checks import check_not_constant
 from ..loaders import TensorDataModule
 from . import readers, synthetic
 from .sequences import one_hot
@@ -92,17 +93,30 @@ class GenomicsDataModule(TensorDataModule):
             return readers.read_fasta_with_values(hp.path, hp.values)
         raise ValueError(f"unknown dataset {hp.dataset!r}; choose synthetic, {', '.join(DATASETS)}, table or fasta")
 
+    def _source(self) -> str:
+        """Where the records came from, for messages."""
+        hp = self.hparams
+        if hp.dataset in DATASETS:
+            return str(Path(hp.root) / DATASETS[hp.dataset][0])
+        if hp.dataset == "fasta":
+            return str(hp.values)  # the targets live in the values table
+        return str(hp.path) if hp.dataset == "table" else hp.dataset
+
     def _load(self) -> None:
         if self._ready:
             return
         hp = self.hparams
         names, seqs, values, groups = self._records()
         self.length = hp.length or max(map(len, seqs))
+        source = self._source()
+        check_not_constant(values, source, "target")
         x = torch.from_numpy(one_hot(seqs, self.length))  # (N, L, 4)
         y = torch.from_numpy(values).float()
         self.names = names
         self.split = group_split(groups, hp.val_fraction, hp.test_fraction, hp.seed)
         train, val, test = self.split
+        # The training split's mean and standard deviation scale the loss: a constant split would divide by 0.
+        check_not_constant(values[train], f"{source} (training split, {len(train)} sequences)", "target")
         self.mean, self.std = float(y[train].mean()), float(y[train].std())
         self.train_x, self.train_y = x[train], y[train]
         self.val_x, self.val_y = x[val], y[val]

@@ -8,59 +8,107 @@ splits (lentiMPRA measures each element in both orientations).
 
 from __future__ import annotations
 
-import csv
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 
+from zoo.errors import InputError, read_text
+
+from ..checks import float32_value
 from .sequences import check_sequence
 
 Records = tuple[list[str], list[str], np.ndarray, list[str]]
 
 
 def _text(path: str | Path) -> str:
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"{path}: no such file")
-    text = path.read_text(encoding="utf-8", errors="replace")
+    """UTF-8 text (BOM stripped; otherwise an error naming the byte offset) of a file that is not empty."""
+    text = read_text(path)
     if not text.strip():
-        raise ValueError(f"{path}: the file is empty")
+        raise InputError(f"{path}: the file is empty")
     return text
 
 
-def read_fasta(path: str | Path) -> list[tuple[str, str]]:
-    """(name, sequence) records; a character outside ACGTN is reported with the record name and position."""
-    records: list[tuple[str, list[str]]] = []
-    for number, line in enumerate(_text(path).splitlines(), 1):
+def _lines(text: str) -> list[str]:
+    """Lines split at newlines only (str.splitlines also splits at form feeds and other separators, which would
+    make our line numbers disagree with an editor's)."""
+    return [line.rstrip("\r") for line in text.split("\n")]
+
+
+def iter_fasta(path: str | Path) -> Iterator[tuple[str, str] | InputError]:
+    """The (name, sequence) records of a FASTA file in order; a bad record is yielded as an InputError naming the
+    file and line in its place, so a batch can report it and go on with the rest. An unreadable or empty file
+    raises."""
+    found = False
+    for item in _raw_fasta(path, _text(path)):
+        found = True
+        yield item if isinstance(item, InputError) else _fasta_record(path, *item)
+    if not found:
+        yield InputError(f"{path}: no FASTA records; expected '>name' header lines, each followed by its sequence")
+
+
+def _raw_fasta(path, text: str) -> Iterator[tuple[int, str, list[tuple[int, str]]] | InputError]:
+    """(header line number, header text, [(line number, sequence line)]) per record, unchecked."""
+    header: tuple[int, str] | None = None
+    lines: list[tuple[int, str]] = []
+    stray = False
+    for number, line in enumerate(_lines(text), 1):
         line = line.strip()
         if not line or line.startswith(";"):
             continue
         if line.startswith(">"):
-            name = line[1:].split()[0] if line[1:].strip() else ""
-            if not name:
-                raise ValueError(f"{path}:{number}: a FASTA header needs a name after '>'")
-            records.append((name, []))
-        elif not records:
-            raise ValueError(f"{path}:{number}: sequence before the first '>' header; expected FASTA")
+            if header:
+                yield (*header, lines)
+            header, lines = (number, line[1:]), []
+        elif header is None:
+            if not stray:  # one report for the whole block before the first header
+                yield InputError(f"{path}:{number}: sequence before the first '>' header; expected FASTA")
+            stray = True
         else:
-            records[-1][1].append(line)
-    out = [(name, "".join(parts)) for name, parts in records]
-    for name, seq in out:
-        if not seq:
-            raise ValueError(f"{path}: record {name!r} has no sequence")
-        check_sequence(seq, f"{path}: record {name!r}")
-    return out
+            lines.append((number, line))
+    if header:
+        yield (*header, lines)
 
 
-def _float(text: str, where: str, field: str) -> float:
+def _fasta_record(path, number: int, header: str, lines: list[tuple[int, str]]) -> tuple[str, str] | InputError:
+    name = header.split()[0] if header.strip() else ""
+    if not name:
+        return InputError(f"{path}:{number}: a FASTA header needs a name after '>'")
+    if not lines:
+        return InputError(f"{path}:{number}: record {name!r} has no sequence")
+    for line_number, line in lines:
+        try:
+            check_sequence(line, f"{path}:{line_number}: record {name!r}")
+        except ValueError as e:
+            return InputError(str(e))
+    return name, "".join(line for _, line in lines)
+
+
+def read_fasta(path: str | Path) -> list[tuple[str, str]]:
+    """(name, sequence) records; the first problem (a character outside ACGTN, a header without a name, ...) is
+    raised with the file, the line and the record name."""
+    records = []
+    for item in iter_fasta(path):
+        if isinstance(item, InputError):
+            raise item
+        records.append(item)
+    return records
+
+
+def _float(text: str, where: str, field: str, transform: str | None = None) -> float:
+    """A number from a table cell, after ``transform``, checked in float32 (what the model trains on)."""
     try:
         value = float(text)
     except ValueError:
-        raise ValueError(f"{where}: {field} {text!r} is not a number") from None
+        raise InputError(f"{where}: {field} {text!r} is not a number") from None
     if not np.isfinite(value):
-        raise ValueError(f"{where}: {field} is {text!r}; expected a finite number")
-    return value
+        raise InputError(f"{where}: {field} is {text!r}; expected a finite number")
+    if transform == "log1p":
+        if value <= -1:
+            raise InputError(f"{where}: {field} {text} cannot go through log1p; expected a number above -1")
+        value = float(np.log1p(value))
+    return float(float32_value(value, where, field))
 
 
 def read_values(path: str | Path, names: list[str]) -> np.ndarray:
@@ -70,36 +118,43 @@ def read_values(path: str | Path, names: list[str]) -> np.ndarray:
     table: dict[str, float] = {}
     for number, row in rows:
         if len(row) < 2:
-            raise ValueError(f"{path}:{number}: expected 'id<TAB>value', got {row}")
+            raise InputError(f"{path}:{number}: expected 'id<TAB>value', got {row}")
         if row[0] in table:
-            raise ValueError(f"{path}:{number}: id {row[0]!r} appears twice")
+            raise InputError(f"{path}:{number}: id {row[0]!r} appears twice")
         table[row[0]] = _float(row[1], f"{path}:{number}", "value")
     missing = [n for n in names if n not in table]
     if missing:
-        raise ValueError(f"{path}: no value for sequence id {missing[0]!r}" + (
+        raise InputError(f"{path}: no value for sequence id {missing[0]!r}" + (
             f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""))
     return np.array([table[n] for n in names], dtype=np.float32)
 
 
 def _rows(path: str | Path) -> list[tuple[int, list[str]]]:
-    """Non-empty rows of a TSV or CSV (by the first line's separator); a header row (second field not a number)
-    is dropped."""
-    lines = _text(path).splitlines()
-    sep = "\t" if "\t" in lines[0] else ","
-    rows = [(i, [c.strip() for c in row]) for i, row in enumerate(csv.reader(lines, delimiter=sep), 1) if row]
-    if rows and len(rows[0][1]) >= 2:
+    """(line number, fields) of the non-empty lines of a TSV or CSV (by the first line's separator); a header row
+    (last field not a number) is dropped."""
+    lines = _lines(_text(path))
+    sep = "\t" if "\t" in next(line for line in lines if line.strip()) else ","
+    rows = [(i, [_unquote(c.strip()) for c in line.split(sep)]) for i, line in enumerate(lines, 1) if line.strip()]
+    if len(rows[0][1]) >= 2:
         try:
             float(rows[0][1][-1])
         except ValueError:
             rows = rows[1:]  # a header
     if not rows:
-        raise ValueError(f"{path}: a header but no data rows")
+        raise InputError(f"{path}: a header but no data rows")
     return rows
+
+
+def _unquote(cell: str) -> str:
+    # Split by hand rather than with csv: its 128 KiB field limit would refuse long sequences, and DNA tables
+    # never need quoted separators; quotes around a whole cell are still allowed.
+    return cell[1:-1] if len(cell) >= 2 and cell[0] == cell[-1] == '"' else cell
 
 
 def read_table(path: str | Path, transform: str | None = None) -> Records:
     """TSV/CSV with ``sequence, value`` or ``id, sequence, value`` columns (header or not). ``transform="log1p"``
-    maps values through log(1 + x) (skewed expression ratios)."""
+    maps values through log(1 + x) (skewed expression ratios). Values are checked in float32, after the
+    transform."""
     names, seqs, values = [], [], []
     for number, row in _rows(path):
         where = f"{path}:{number}"
@@ -108,16 +163,13 @@ def read_table(path: str | Path, transform: str | None = None) -> Records:
         elif len(row) >= 3:
             name, seq, value = row[0], row[1], row[2]
         else:
-            raise ValueError(f"{where}: expected 'sequence<TAB>value' or 'id<TAB>sequence<TAB>value', got {row}")
+            raise InputError(f"{where}: expected 'sequence<TAB>value' or 'id<TAB>sequence<TAB>value', got {row}")
+        if not seq:
+            raise InputError(f"{where}: the sequence is empty")
         check_sequence(seq, where)
-        v = _float(value, where, "value")
-        if transform == "log1p":
-            if v <= -1:
-                raise ValueError(f"{where}: value {v} cannot go through log1p")
-            v = float(np.log1p(v))
         names.append(name)
         seqs.append(seq.upper())
-        values.append(v)
+        values.append(_float(value, where, "value", transform))
     return names, seqs, np.array(values, dtype=np.float32), [element_id(n) for n in names]
 
 
@@ -133,6 +185,6 @@ def read_fasta_with_values(fasta: str | Path, values: str | Path) -> Records:
     seen: set[str] = set()
     for n in names:
         if n in seen:
-            raise ValueError(f"{fasta}: record name {n!r} appears twice")
+            raise InputError(f"{fasta}: record name {n!r} appears twice")
         seen.add(n)
     return names, [s.upper() for _, s in records], read_values(values, names), [element_id(n) for n in names]

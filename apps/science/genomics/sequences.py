@@ -10,6 +10,8 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from zoo.errors import InputError
+
 BASES = "ACGT"
 _CODE = np.full(256, -1, dtype=np.int64)
 for _i, _b in enumerate(BASES):
@@ -19,12 +21,12 @@ ALLOWED = "ACGTN (any case)"
 
 
 def check_sequence(seq: str, name: str = "sequence") -> None:
-    """Raise a ValueError naming ``name`` and the 1-based position of the first character outside ACGTN."""
+    """Raise an InputError naming ``name`` and the 1-based position of the first character outside ACGTN."""
     codes = _CODE[np.frombuffer(seq.encode("latin-1", errors="replace"), dtype=np.uint8)]
     bad = np.flatnonzero(codes < 0)
     if bad.size:
         i = int(bad[0])
-        raise ValueError(f"{name}: character {seq[i]!r} at position {i + 1} is not DNA; expected {ALLOWED}")
+        raise InputError(f"{name}: character {seq[i]!r} at position {i + 1} is not DNA; expected {ALLOWED}")
 
 
 def fit_length(seq: str, length: int) -> str:

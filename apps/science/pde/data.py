@@ -8,59 +8,131 @@ test. Models train at ``resolution``; the test set is also kept at every resolut
 from __future__ import annotations
 
 import json
+import math
 import time
+import zipfile
+import zlib
 from pathlib import Path
 
 import numpy as np
 import torch
 
+from zoo.errors import InputError
+
+from ..checks import check_not_constant, float32_array
 from ..loaders import TensorDataModule
 from .generate import generate, get_pde, solve_at, subsample, subsample_step
 
 
 def load_arrays(path: str | Path, ndim: int | None = None) -> tuple[np.ndarray, np.ndarray, dict]:
-    """Read and check an ``.npz`` with ``input`` and ``target`` arrays of shape (N, C, *grid) or (N, *grid)."""
+    """Read and check an ``.npz`` with ``input`` and ``target`` arrays of shape (N, C, *grid) or (N, *grid).
+
+    Returns float32 arrays: finiteness and range are checked after that cast (a float64 1e300 is finite in the
+    file and inf in the model), and a constant input or target is refused (its standard deviation normalises)."""
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"{path}: no such file. Make one with `zoo science pde generate --pde burgers "
                                 f"--n 1200 --resolution 1024 --out {path}`, or pass arrays 'input' and 'target'.")
-    try:
-        with np.load(path, allow_pickle=False) as f:
-            missing = [k for k in ("input", "target") if k not in f.files]
-            if missing:
-                raise ValueError(f"{path}: missing array(s) {missing}; expected 'input' and 'target' of shape "
-                                 f"(N, C, *grid) or (N, *grid); found {f.files}")
-            x, y = f["input"], f["target"]
-            meta = json.loads(str(f["meta"])) if "meta" in f.files else {}
-    except (OSError, ValueError, EOFError) as e:
-        if str(path) in str(e):
-            raise
-        raise ValueError(f"{path}: not a readable .npz file ({e})") from e
-    ndim = ndim or meta.get("ndim") or (x.ndim - 2 if x.ndim >= 4 else 1)
-    x, y = (_with_channels(a, ndim, path, name) for a, name in ((x, "input"), (y, "target")))
+    arrays, meta = _read_npz(path)
+    ndim = _grid_ndim(ndim, meta, arrays["input"], path)
+    x, y = (_with_channels(arrays[name], ndim, path, name) for name in ("input", "target"))
     if len(x) != len(y) or x.shape[2:] != y.shape[2:]:
-        raise ValueError(f"{path}: 'input' {x.shape} and 'target' {y.shape} must hold the same number of samples "
+        raise InputError(f"{path}: 'input' {x.shape} and 'target' {y.shape} must hold the same number of samples "
                          f"on the same grid")
-    for a, name in ((x, "input"), (y, "target")):
-        bad = ~np.isfinite(a)
-        if bad.any():
-            sample = int(np.argwhere(bad)[0][0])
-            raise ValueError(f"{path}: '{name}' has {int(bad.sum())} NaN or infinite value(s), the first in sample "
-                             f"{sample}; expected finite numbers")
     if len(set(x.shape[2:])) > 1:
-        raise ValueError(f"{path}: grid {x.shape[2:]} is not square; the PDE app expects the same points per axis")
-    return x.astype(np.float32), y.astype(np.float32), meta
+        raise InputError(f"{path}: grid {x.shape[2:]} is not square; the PDE app expects the same points per axis")
+    x, y = float32_array(x, str(path), "input"), float32_array(y, str(path), "target")
+    check_not_constant(x, str(path), "input")
+    check_not_constant(y, str(path), "target")
+    return x, y, meta
+
+
+# Whatever a damaged or hostile zip can raise while being read; all mean "not a readable .npz".
+_ZIP_ERRORS = (OSError, EOFError, ValueError, zipfile.BadZipFile, zlib.error, NotImplementedError, RuntimeError)
+
+
+def _read_npz(path: Path) -> tuple[dict[str, np.ndarray], dict]:
+    """The 'input' and 'target' arrays and the 'meta' JSON of an ``.npz``, read without pickles; each array's
+    header is checked against the bytes stored, so a forged shape cannot make us allocate terabytes."""
+    try:
+        with zipfile.ZipFile(path) as z:
+            members = {name[:-4]: name for name in z.namelist() if name.endswith(".npy")}
+            missing = [k for k in ("input", "target") if k not in members]
+            if missing:
+                raise InputError(f"{path}: missing array(s) {missing}; expected 'input' and 'target' of shape "
+                                 f"(N, C, *grid) or (N, *grid); found {sorted(members)}")
+            wanted = [k for k in ("input", "target", "meta") if k in members]
+            arrays = {k: _read_member(z, members[k], path, k) for k in wanted}
+    except InputError:
+        raise
+    except _ZIP_ERRORS as e:
+        raise InputError(f"{path}: not a readable .npz file ({type(e).__name__}: {e})") from None
+    return arrays, _meta(arrays.pop("meta", None), path)
+
+
+def _read_member(z: zipfile.ZipFile, member: str, path: Path, name: str) -> np.ndarray:
+    with z.open(member) as fp:
+        version = np.lib.format.read_magic(fp)
+        if version not in ((1, 0), (2, 0)):
+            raise InputError(f"{path}: '{name}' is a .npy of version {version}; expected 1.0 or 2.0")
+        read_header = np.lib.format.read_array_header_1_0 if version == (1, 0) else \
+            np.lib.format.read_array_header_2_0
+        shape, _, dtype = read_header(fp)
+        header = fp.tell()
+    if dtype.hasobject:
+        raise InputError(f"{path}: '{name}' holds Python objects (dtype {dtype}); expected numbers")
+    claimed = math.prod(shape) * dtype.itemsize
+    stored = _member_bytes(z.getinfo(member), path) - header
+    if claimed > stored:
+        raise InputError(f"{path}: '{name}' claims shape {shape} of {dtype} ({claimed} bytes) but stores "
+                         f"{stored} bytes; the file is damaged")
+    with z.open(member) as fp:
+        return np.lib.format.read_array(fp, allow_pickle=False)
+
+
+def _member_bytes(info: zipfile.ZipInfo, path: Path) -> int:
+    """Bytes a member can really hold: its declared size, bounded by what its compression can expand the file to
+    (the declared size is just a number in the zip's directory)."""
+    ratio = {zipfile.ZIP_STORED: 1, zipfile.ZIP_DEFLATED: 1100}.get(info.compress_type)  # deflate: at most ~1032x
+    if ratio is None:
+        raise InputError(f"{path}: member {info.filename!r} uses zip compression {info.compress_type}; numpy "
+                         "writes stored or deflated members only")
+    return min(info.file_size, path.stat().st_size * ratio)
+
+
+def _meta(array: np.ndarray | None, path: Path) -> dict:
+    """The optional 'meta' array: JSON text of an object (what `generate` writes)."""
+    if array is None:
+        return {}
+    try:
+        meta = json.loads(str(array)) if array.dtype.kind == "U" and array.ndim == 0 else None
+    except ValueError:
+        meta = None
+    if not isinstance(meta, dict):
+        raise InputError(f"{path}: 'meta' is not JSON text of an object; expected what `zoo science pde generate` "
+                         "writes, or no 'meta' at all")
+    return meta
+
+
+def _grid_ndim(ndim: int | None, meta: dict, x: np.ndarray, path: Path) -> int:
+    """Grid dimensions: the PDE's, else the file's meta, else guessed from the input's shape."""
+    ndim = ndim or meta.get("ndim") or (x.ndim - 2 if x.ndim >= 4 else 1)
+    if isinstance(ndim, bool) or ndim not in (1, 2, 3):
+        raise InputError(f"{path}: grid dimensions {ndim!r} (from 'meta'); expected 1, 2 or 3")
+    return int(ndim)
 
 
 def _with_channels(a: np.ndarray, ndim: int, path: Path, name: str) -> np.ndarray:
     if a.dtype.kind not in "fiu":
-        raise ValueError(f"{path}: '{name}' has dtype {a.dtype}; expected numbers")
+        raise InputError(f"{path}: '{name}' has dtype {a.dtype}; expected numbers")
     if a.ndim == ndim + 1:
-        return a[:, None]  # (N, *grid) -> (N, 1, *grid)
-    if a.ndim == ndim + 2:
-        return a
-    raise ValueError(f"{path}: '{name}' has shape {a.shape}; expected (N, C, *grid) or (N, *grid) with a {ndim}-D "
-                     f"grid")
+        a = a[:, None]  # (N, *grid) -> (N, 1, *grid)
+    elif a.ndim != ndim + 2:
+        raise InputError(f"{path}: '{name}' has shape {a.shape}; expected (N, C, *grid) or (N, *grid) with a "
+                         f"{ndim}-D grid")
+    if 0 in a.shape:
+        raise InputError(f"{path}: '{name}' has shape {a.shape}; expected at least one sample, channel and point")
+    return a
 
 
 def relative_l2(pred: np.ndarray | torch.Tensor, true: np.ndarray | torch.Tensor):
@@ -106,7 +178,7 @@ class PDEDataModule(TensorDataModule):
         path = hp.path or generate(hp.pde, n, hp.stored_resolution, hp.seed, **(hp.params or {}))
         x, y, self.meta = load_arrays(path, self.info.ndim)
         if len(x) < n:
-            raise ValueError(f"{path}: {len(x)} samples, but n_train + n_val + n_test = {n}")
+            raise InputError(f"{path}: {len(x)} samples, but n_train + n_val + n_test = {n}")
         self.path, self.stored = Path(path), x.shape[-1]
         self.step = subsample_step(self.stored, hp.resolution, self.info.periodic)
         self._check_resolution(path)
@@ -115,6 +187,11 @@ class PDEDataModule(TensorDataModule):
         self.train_x, self.train_y = sub(x[:hp.n_train]), sub(y[:hp.n_train])
         self.val_x, self.val_y = sub(x[hp.n_train:hp.n_train + hp.n_val]), sub(y[hp.n_train:hp.n_train + hp.n_val])
         self.test_x, self.test_y = sub(self.test_full[0]), sub(self.test_full[1])
+        # The training split's statistics normalise the model: a constant one would divide by 0.
+        check_not_constant(self.train_x.numpy(), f"{path} (the first {hp.n_train} samples, at resolution "
+                                                 f"{hp.resolution})", "input")
+        check_not_constant(self.train_y.numpy(), f"{path} (the first {hp.n_train} samples, at resolution "
+                                                 f"{hp.resolution})", "target")
         self._ready = True
 
     def _check_resolution(self, path) -> None:
@@ -162,9 +239,12 @@ class PDEDataModule(TensorDataModule):
         """The classical solver run at the training resolution, against the stored (finer) reference."""
         if self.meta.get("pde") != self.hparams.pde:
             return {}  # a user's file: which solver made it is unknown
+        params = self.meta.get("params") or {}
+        if not isinstance(params, dict):
+            raise InputError(f"{self.path}: meta 'params' is {params!r}; expected an object like {{\"nu\": 0.1}}")
         n = min(self.hparams.floor_samples, len(self.test_x))
         start = time.perf_counter()
-        pred = solve_at(self.hparams.pde, self.test_x[:n].double().numpy(), self.meta.get("params") or {})
+        pred = solve_at(self.hparams.pde, self.test_x[:n].double().numpy(), params)
         seconds = (time.perf_counter() - start) / n
         err = relative_l2(pred, self.test_y[:n].double().numpy())
         return {"floor_rel_l2": float(err.mean()), "solver_s_per_sample": seconds,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import tempfile
 import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
@@ -19,7 +20,9 @@ import numpy as np
 from rich.progress import Progress
 
 from zoo.cache import cache_dir
+from zoo.errors import InputError
 
+from ..checks import float32_array
 from .burgers import burgers_exact, burgers_spectral
 from .darcy import darcy_coefficients, darcy_solve
 from .grf import periodic_grf_1d, periodic_grf_2d
@@ -51,7 +54,7 @@ BURGERS_FINE = 8192
 
 def get_pde(name: str) -> PDE:
     if name not in PDES:
-        raise ValueError(f"unknown PDE {name!r}; choose one of {', '.join(PDES)}")
+        raise InputError(f"unknown PDE {name!r}; choose one of {', '.join(PDES)}")
     return PDES[name]
 
 
@@ -102,7 +105,7 @@ GENERATORS: dict[str, Callable] = {"burgers": _burgers, "darcy": _darcy, "navier
 
 def solve_at(pde: str, inputs: np.ndarray, params: dict) -> np.ndarray:
     """The floor solver: the classical method on ``inputs`` (N, 1, *grid) at their own resolution."""
-    p = {**get_pde(pde).params, **params}
+    p = check_params(pde, params)
     if pde == "burgers":
         return burgers_spectral(inputs[:, 0], p["t"], p["nu"])[:, None]
     if pde == "darcy":
@@ -115,15 +118,46 @@ def dataset_path(pde: str, n: int, resolution: int, seed: int, params: dict) -> 
     return cache_dir("pde", f"{pde}_{tag}_n{n}_r{resolution}_seed{seed}.npz".replace("__", "_"))
 
 
-def generate(pde: str, n: int, resolution: int | None = None, seed: int = 0, out: str | Path | None = None,
-             chunk: int = 50, **params) -> Path:
-    """Generate (or find in the cache) ``n`` samples; returns the ``.npz`` path."""
+# Smallest stored grids the solvers make sense on: Darcy needs interior points, the spectral solvers some modes.
+MIN_RESOLUTION = {"burgers": 2, "darcy": 3, "navier_stokes": 8}
+
+
+def check_params(pde: str, params: dict) -> dict:
+    """The PDE's parameters with defaults filled in, as floats; refuses unknown names and nonsense values
+    (viscosity and time must be positive and finite: nu <= 0 makes the heat kernel blow up, t <= 0 is no
+    solve at all, and either gave all-NaN data)."""
     spec = get_pde(pde)
     unknown = set(params) - set(spec.params)
     if unknown:
-        raise ValueError(f"{pde} has no parameter(s) {sorted(unknown)}; it takes {sorted(spec.params) or 'none'}")
-    p = {**spec.params, **{k: float(v) for k, v in params.items()}}
-    resolution = resolution or spec.resolution
+        raise InputError(f"{pde} has no parameter(s) {sorted(unknown)}; it takes {sorted(spec.params) or 'none'}")
+    out = dict(spec.params)
+    for name, value in params.items():
+        try:
+            out[name] = float(value)
+        except (TypeError, ValueError):
+            raise InputError(f"{pde}: parameter {name}={value!r} is not a number") from None
+    for name, value in out.items():
+        if not (np.isfinite(value) and value > 0):
+            what = {"nu": "viscosity", "t": "final time"}.get(name, name)
+            raise InputError(f"{pde}: {name} ({what}) = {value:g}; expected a positive finite number")
+    return out
+
+
+def _check_request(pde: str, n: int, resolution: int, seed: int, chunk: int) -> None:
+    for name, value, low in (("n", n, 1), ("seed", seed, 0), ("chunk", chunk, 1),
+                             ("resolution", resolution, MIN_RESOLUTION[pde])):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
+            raise InputError(f"{pde}: {name} = {value!r}; expected a whole number of at least {low}")
+
+
+def generate(pde: str, n: int, resolution: int | None = None, seed: int = 0, out: str | Path | None = None,
+             chunk: int = 50, **params) -> Path:
+    """Generate (or find in the cache) ``n`` samples; returns the ``.npz`` path. Every parameter is checked before
+    anything is solved, and nothing non-finite is ever written (the file appears whole, or not at all)."""
+    spec = get_pde(pde)
+    p = check_params(pde, params)
+    resolution = spec.resolution if resolution is None else resolution  # 0 is an error, not the default
+    _check_request(pde, n, resolution, seed, chunk)
     path = Path(out) if out else dataset_path(pde, n, resolution, seed, p)
     if path.is_file():
         return path
@@ -134,15 +168,36 @@ def generate(pde: str, n: int, resolution: int | None = None, seed: int = 0, out
         task = progress.add_task(f"generating {pde} ({n} samples, {resolution} points)", total=n)
         for i in range(0, n, chunk):
             x, y = GENERATORS[pde](rng, min(chunk, n - i), resolution, p)
-            inputs.append(x.astype(np.float32))
-            targets.append(y.astype(np.float32))
+            where = f"{pde} with {p} at {resolution} points, samples {i}..{i + len(x) - 1}"
+            inputs.append(_solved(x, where, "input"))
+            targets.append(_solved(y, where, "target"))
             progress.advance(task, len(x))
     seconds = time.perf_counter() - start
     meta = {"pde": pde, "params": p, "n": n, "resolution": resolution, "seed": seed, "ndim": spec.ndim,
             "periodic": spec.periodic, "generate_s_per_sample": seconds / n, "description": spec.description}
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp.npz")  # written whole, then renamed: no half-written cache entries
-    np.savez(tmp, input=np.concatenate(inputs), target=np.concatenate(targets), meta=json.dumps(meta))
-    tmp.replace(path)
+    _write_atomically(path, input=np.concatenate(inputs), target=np.concatenate(targets), meta=json.dumps(meta))
     print(f"wrote {path} ({n} samples of {pde} at {resolution} points, {seconds:.1f} s)")
     return path
+
+
+def _solved(a: np.ndarray, where: str, name: str) -> np.ndarray:
+    """A chunk as float32, refused (before anything is written) when the solver produced NaN, inf or overflow."""
+    try:
+        return float32_array(a, where, name)
+    except InputError as e:
+        raise InputError(f"the solver diverged, nothing was written: {e}. Try a larger nu, a smaller t or a finer "
+                         "resolution") from None
+
+
+def _write_atomically(path: Path, **arrays) -> None:
+    """Write to a private temporary file in the same folder, then rename: readers (and concurrent generators)
+    see the whole file or none, and a failure leaves no partial cache entry."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            np.savez(f, **arrays)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

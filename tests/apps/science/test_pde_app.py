@@ -49,7 +49,8 @@ def test_bad_arrays_are_named(tmp_path):
     good = np.zeros((4, 1, 32), np.float32)
     bad = good.copy()
     bad[2, 0, 5] = np.nan
-    with pytest.raises(ValueError, match=r"nan.npz: 'target' has 1 NaN or infinite value\(s\), the first in sample 2"):
+    with pytest.raises(ValueError, match=r"nan.npz: 'target' has 1 value\(s\) that are NaN, infinite or beyond "
+                       r"\+-1e\+15 in float32 \(the dtype the models use\), the first at index \(2, 0, 5\)"):
         load_arrays(_write(tmp_path / "nan.npz", good, bad))
     with pytest.raises(ValueError, match=r"shape.npz: 'input' \(4, 1, 32\) and 'target' \(4, 1, 16\)"):
         load_arrays(_write(tmp_path / "shape.npz", good, np.zeros((4, 1, 16), np.float32)))
