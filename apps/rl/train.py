@@ -26,6 +26,7 @@ from zoo import model_info, save_pretrained
 from zoo.report import write_json
 
 from .arena import play_match
+from .checks import check_settings
 from .evaluate import evaluate_agent, ladder, plot_elo
 from .games import make_game
 from .mcts import SearchSettings
@@ -174,6 +175,7 @@ def self_play(s: Settings, task: PolicyValueTask, iteration: int, pool) -> tuple
 
 
 def train(s: Settings, run_dir: Path, console: Console | None = None) -> dict:
+    check_settings(s)  # input files and numbers, before any work: a bad puzzle path used to lose the whole run
     console = console or Console()
     run_dir = Path(run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)

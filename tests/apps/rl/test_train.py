@@ -6,11 +6,14 @@ import numpy as np
 import pytest
 
 from apps.rl import train as train_mod
+from apps.rl.checks import check_settings
+from apps.rl.cli import CONFIGS
 from apps.rl.cli import main as rl_main
 from apps.rl.games import make_game
 from apps.rl.mcts import SearchSettings
 from apps.rl.selfplay import play_games
 from apps.rl.train import Settings, load_latest, train
+from zoo.errors import InputError
 
 TINY = dict(game="tictactoe", model="resnet_small", model_kwargs={"depth": 1, "width": 8}, games_per_iteration=4,
             simulations=4, train_steps=2, batch_size=16, eval_every=1, eval_games=2, final_eval_games=2,
@@ -71,3 +74,37 @@ def test_cli_train_and_arena(tmp_path, capsys):
     assert "in 4 games" in capsys.readouterr().out
     with pytest.raises(ValueError, match="unknown player 'nobody'"):
         rl_main(["arena", "tictactoe", "nobody", "random"])
+
+
+def refuse_to_train(*args, **kwargs):
+    raise AssertionError("training started before the settings were checked")
+
+
+@pytest.mark.parametrize("changes, problem", [
+    ({"game": "chess", "puzzles": "nowhere/puzzles.csv"}, "puzzles file nowhere/puzzles.csv does not exist"),
+    ({"game": "chess", "puzzles": "{tmp}"}, "puzzles file .* is not a file"),
+    ({"game": "chess", "puzzles": "{tmp}/bad.csv"}, r"bad\.csv line 2: bad FEN 'not a fen'"),
+    ({"game": "chess", "warm_start_pgn": ["nowhere.pgn"], "warm_start_steps": 5},
+     "warm_start_pgn file nowhere.pgn does not exist"),
+    ({"game": "chess", "warm_start_pgn": ["{tmp}/bad.csv"]}, "warm_start_steps is 0"),
+    ({"puzzles": "{tmp}/bad.csv"}, "setting puzzles is for chess, but the game is tictactoe"),
+    ({"eval_every": 0}, "setting eval_every must be at least 1, got 0"),
+    ({"final_eval_games": 0}, "setting final_eval_games must be at least 1"),
+])
+def test_bad_settings_stop_the_run_before_it_starts(tmp_path, monkeypatch, changes, problem):
+    (tmp_path / "bad.csv").write_text("FEN,Moves,Rating\nnot a fen,e2e4 e7e5,1000\n")
+    changes = {k: [p.format(tmp=tmp_path) for p in v] if isinstance(v, list) else
+               v.format(tmp=tmp_path) if isinstance(v, str) else v for k, v in changes.items()}
+    monkeypatch.setattr(train_mod, "PolicyValueTask", refuse_to_train)
+    with pytest.raises((InputError, FileNotFoundError), match=problem):
+        train(Settings(**{**TINY, **changes}), tmp_path / "run")
+    assert not (tmp_path / "run").exists()
+
+
+@pytest.mark.skipif(not (CONFIGS.parents[2].parent / "shared" / "data" / "chess").is_dir(),
+                    reason="../shared/data/chess is not present")
+def test_the_chess_preset_passes_its_checks(monkeypatch):
+    import yaml
+
+    monkeypatch.chdir(CONFIGS.parents[2])  # the preset's paths are relative to the repository
+    check_settings(Settings(**yaml.safe_load((CONFIGS / "chess_quick.yaml").read_text())))

@@ -1,0 +1,41 @@
+"""Checks of a training run's settings before anything starts.
+
+The puzzle file is read only after the last iteration and the PGN files after the model is built, so a typo in a
+path (or a value that breaks the loop, such as ``eval_every: 0``) used to cost the whole run, report included. Here
+every input file is opened and the numbers are checked first, with a message naming the setting.
+"""
+
+from __future__ import annotations
+
+from zoo.errors import InputError
+
+from .games import make_game
+
+# The smallest value that works for each setting; below it the loop divides by zero, samples nothing or plays no
+# game to score (0 is allowed where it means "off").
+MINIMUM = {"iterations": 0, "games_per_iteration": 1, "simulations": 1, "replay_window": 1, "train_steps": 1,
+           "batch_size": 1, "gate_games": 0, "eval_every": 1, "eval_games": 1, "eval_opponents": 0,
+           "final_eval_games": 1, "eval_simulations": 0, "workers": 1, "temperature_moves": 0, "max_plies": 0,
+           "warm_start_games": 0, "warm_start_steps": 0, "puzzle_limit": 0, "max_minutes": 0}
+
+
+def check_settings(s) -> None:
+    """Raise an ``InputError`` (or ``FileNotFoundError``) naming the first setting of ``s`` (a ``train.Settings``)
+    that cannot work: a number below its minimum, an unknown game, chess data for another game, or an input file
+    that is missing, unreadable or (puzzles) malformed in the rows the run will use."""
+    for name, low in MINIMUM.items():
+        value = getattr(s, name)
+        if value < low:
+            raise InputError(f"setting {name} must be at least {low}, got {value}")
+    make_game(s.game)
+    files = [("warm_start_pgn", path) for path in s.warm_start_pgn] + ([("puzzles", s.puzzles)] if s.puzzles else [])
+    if files and s.game != "chess":
+        raise InputError(f"setting {files[0][0]} is for chess, but the game is {s.game}")
+    from .chess_data import check_readable, read_puzzles
+
+    for name, path in files:
+        check_readable(path, f"{name} file")
+    if s.warm_start_pgn and not s.warm_start_steps:
+        raise InputError("setting warm_start_pgn is given but warm_start_steps is 0: no step would use the games")
+    if s.puzzles:
+        read_puzzles(s.puzzles, s.puzzle_limit)  # the rows the final report uses: a bad one would lose it
