@@ -1,24 +1,37 @@
 """Any folder of images laid out as ``root/<class>/<image>`` (torchvision's ImageFolder), or a .tar/.tar.gz of one.
 
-Images are decoded once into memory at a fixed size. A file that is not a readable image is named in the error;
-with ``skip_bad=True`` it is skipped with a warning instead.
+Images are decoded once into memory at a fixed size. A file that is not a readable image, or claims more than
+``MAX_PIXELS`` pixels, is named in the error; with ``skip_bad=True`` it is skipped with a warning instead.
 """
 
 from __future__ import annotations
 
 import hashlib
+import re
+import struct
 import tarfile
 import warnings
 from pathlib import Path
 
 import numpy as np
 import torch
-from PIL import Image, UnidentifiedImageError
+from PIL import Image
 from rich.progress import track
 
 from zoo.cache import cache_dir
+from zoo.errors import InputError
 
 from .data import ImageDataModule, resize
+
+# At most this many pixels are decoded per image (about 40 megapixels: a 12 MP photo fits three times, and one image
+# at the limit takes 480 MB as float RGB). PIL's own limit (89 MP, and only a warning below 179 MP) lets a small
+# crafted PNG claim gigabytes.
+MAX_PIXELS = 40_000_000
+# Single-channel integer modes holding 16-bit samples (PNG and TIFF greyscale at 16 bits); PIL reads some as "I".
+SIXTEEN_BIT = ("I;16", "I;16B", "I;16L", "I;16N", "I")
+# What PIL raises on a damaged or unsupported file besides its UnidentifiedImageError (an OSError): truncated data
+# (OSError), bad headers (SyntaxError, ValueError, struct.error), files that end early (EOFError).
+DECODE_ERRORS = (OSError, SyntaxError, ValueError, EOFError, struct.error)
 
 
 def extract_archive(archive: Path) -> Path:
@@ -36,16 +49,44 @@ def extract_archive(archive: Path) -> Path:
 
 
 def load_image(path: Path, channels: int, size: int) -> torch.Tensor:
-    """One file -> (C, size, size) float in [0, 1]; raises ValueError naming the file if it is not an image."""
-    try:
-        with Image.open(path) as img:
-            img = img.convert("L" if channels == 1 else "RGB")
-            array = np.asarray(img, dtype=np.uint8)
-    except (UnidentifiedImageError, OSError, SyntaxError) as e:
-        raise ValueError(f"{path}: not a readable image ({type(e).__name__}: {e})") from e
-    x = torch.from_numpy(array.copy()).float().div(255)
+    """One file -> (C, size, size) float in [0, 1]; raises an ``InputError`` naming the file if it is not a readable
+    image or has more than ``MAX_PIXELS`` pixels."""
+    x = torch.from_numpy(decode_image(path, channels))
     x = x.unsqueeze(0) if x.dim() == 2 else x.permute(2, 0, 1)  # (C, H, W)
     return resize(x.unsqueeze(0), size)[0]
+
+
+def decode_image(path: Path, channels: int) -> np.ndarray:
+    """The pixels of ``path`` as float32 in [0, 1], (H, W) for 1 channel or (H, W, 3). The size is checked from the
+    header before any pixel is decoded: PIL only warns (and then decodes) up to twice its own limit."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)  # stop at the header, not after decoding
+            with Image.open(path) as img:
+                check_size(path, *img.size)
+                return unit_pixels(img, channels)
+    except InputError:
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as e:
+        found = re.search(r"\((\d+) pixels\)", str(e))  # PIL's message is the only place the size is given
+        pixels = f"{int(found[1]):,} pixels" if found else str(e)
+        raise InputError(f"{path}: image too large to decode ({pixels}; the limit is {MAX_PIXELS:,})") from None
+    except DECODE_ERRORS as e:
+        raise InputError(f"{path}: not a readable image ({type(e).__name__}: {e})") from e
+
+
+def check_size(path: Path, width: int, height: int) -> None:
+    if width * height > MAX_PIXELS:
+        raise InputError(f"{path}: image too large to decode ({width}x{height} = {width * height:,} pixels; the "
+                         f"limit is {MAX_PIXELS:,})")
+
+
+def unit_pixels(img: Image.Image, channels: int) -> np.ndarray:
+    """Pixels scaled to [0, 1] by the range of their mode: ``convert("L")`` would clip 16-bit values to 255."""
+    if img.mode in SIXTEEN_BIT:
+        grey = np.clip(np.asarray(img, dtype=np.float32) / 65535, 0, 1)
+        return grey if channels == 1 else np.repeat(grey[..., None], 3, axis=2)
+    return np.asarray(img.convert("L" if channels == 1 else "RGB"), dtype=np.float32) / 255
 
 
 class ImageFolderDataModule(ImageDataModule):
@@ -87,11 +128,11 @@ class ImageFolderDataModule(ImageDataModule):
                 images.append(load_image(Path(path), self.channels, size))
             except ValueError as e:
                 if not self.skip_bad:
-                    raise ValueError(f"{e}. Remove or fix the file, or pass skip_bad=True "
+                    raise InputError(f"{e}. Remove or fix the file, or pass skip_bad=True "
                                      "(--data.init_args.skip_bad true) to skip such files.") from e
                 warnings.warn(f"skipping {e}", stacklevel=2)
                 continue
             labels.append(label)
         if not images:
-            raise ValueError(f"{root}: no readable images")
+            raise InputError(f"{root}: no readable images")
         return torch.stack(images), torch.tensor(labels), None, None
