@@ -16,13 +16,14 @@ from zoo.errors import InputError
 LIMIT = 1e15
 
 
-def float32_value(value: float, where: str, field: str = "value") -> np.float32:
-    """One number cast to float32, or an InputError naming ``where`` and ``field``."""
+def float32_value(value: float, where: str, field: str = "value", shown: str | None = None) -> np.float32:
+    """One number cast to float32, or an InputError naming ``where`` and ``field`` (and the value as ``shown``,
+    e.g. the text of a table cell)."""
     with np.errstate(over="ignore"):
         cast = np.float32(value)
     if not np.isfinite(cast) or abs(float(cast)) > LIMIT:
-        raise InputError(f"{where}: {field} {value!r} is out of range; expected a finite number of magnitude at "
-                         f"most {LIMIT:g} (the models compute in float32)")
+        raise InputError(f"{where}: {field} {shown or repr(value)} is out of range; expected a finite number of "
+                         f"magnitude at most {LIMIT:g} (the models compute in float32)")
     return cast
 
 

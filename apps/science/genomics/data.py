@@ -87,10 +87,10 @@ class GenomicsDataModule(TensorDataModule):
             if not hp.path:
                 raise ValueError("dataset=table needs path: a TSV/CSV of sequence<TAB>value")
             return readers.read_table(hp.path)
-        if hp.dataset == "fasta":
-            if not hp.path or not hp.values:
+        if hp.dataset == "fasta":  # hp["values"]: hp.values is the dict method (hparams is a dict)
+            if not hp.path or not hp["values"]:
                 raise ValueError("dataset=fasta needs path (FASTA) and values (a table id<TAB>value)")
-            return readers.read_fasta_with_values(hp.path, hp.values)
+            return readers.read_fasta_with_values(hp.path, hp["values"])
         raise ValueError(f"unknown dataset {hp.dataset!r}; choose synthetic, {', '.join(DATASETS)}, table or fasta")
 
     def _source(self) -> str:
@@ -99,7 +99,7 @@ class GenomicsDataModule(TensorDataModule):
         if hp.dataset in DATASETS:
             return str(Path(hp.root) / DATASETS[hp.dataset][0])
         if hp.dataset == "fasta":
-            return str(hp.values)  # the targets live in the values table
+            return str(hp["values"])  # the targets live in the values table
         return str(hp.path) if hp.dataset == "table" else hp.dataset
 
     def _load(self) -> None:

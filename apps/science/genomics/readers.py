@@ -104,11 +104,13 @@ def _float(text: str, where: str, field: str, transform: str | None = None) -> f
         raise InputError(f"{where}: {field} {text!r} is not a number") from None
     if not np.isfinite(value):
         raise InputError(f"{where}: {field} is {text!r}; expected a finite number")
+    shown = repr(text)
     if transform == "log1p":
         if value <= -1:
             raise InputError(f"{where}: {field} {text} cannot go through log1p; expected a number above -1")
         value = float(np.log1p(value))
-    return float(float32_value(value, where, field))
+        shown = f"{text!r} (after log1p: {value:g})"
+    return float(float32_value(value, where, field, shown))
 
 
 def read_values(path: str | Path, names: list[str]) -> np.ndarray:
