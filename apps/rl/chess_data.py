@@ -8,7 +8,10 @@ move matches (a different move that mates at once also counts, as on lichess).
 from __future__ import annotations
 
 import csv
+import itertools
 from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import closing
 from pathlib import Path
 
 import chess
@@ -61,6 +64,11 @@ class TextLines:
             return text + "\n"
         return ""
 
+    def skip_game(self) -> None:
+        """Read up to the blank line that ends the current game (or the end of the file)."""
+        while (line := self.readline()) and not line.isspace():
+            pass
+
     def __iter__(self):  # for the csv module
         return iter(self.readline, "")
 
@@ -90,23 +98,10 @@ def read_pgn(paths: list[str | Path], max_games: int = 0, skip_bad: bool = True)
     planes, actions, results, legal = [], [], [], []
     stats = {"games": 0, "skipped": 0, "positions": 0}
     for path in map(Path, paths):
-        check_readable(path, "PGN file")
-        with path.open("rb") as f:
-            lines = TextLines(f, str(path))
-            number = 0
-            while max_games <= 0 or stats["games"] < max_games:
-                lines.mark()
-                record = chess.pgn.read_game(lines)
-                if record is None:
+        with closing(pgn_games(check_readable(path, "PGN file"), skip_bad, stats)) as records:
+            for record in records:
+                if 0 < max_games <= stats["games"]:
                     break
-                number += 1
-                problem = game_problem(record)
-                if problem is not None:
-                    if not skip_bad:
-                        raise InputError(f"{path}: game {number} ({record.headers.get('White', '?')} vs "
-                                         f"{record.headers.get('Black', '?')}), line {lines.first}: {problem}")
-                    stats["skipped"] += 1
-                    continue
                 result = RESULTS[record.headers["Result"]]
                 state = game.initial(record.board().fen())
                 for move in record.mainline_moves():
@@ -123,6 +118,31 @@ def read_pgn(paths: list[str | Path], max_games: int = 0, skip_bad: bool = True)
         raise InputError(f"no usable games in {', '.join(map(str, paths))} ({stats['skipped']} skipped as bad)")
     return (np.stack(planes).astype(np.float16), np.array(actions, dtype=np.int64),
             np.array(results, dtype=np.float32), np.stack(legal)), stats
+
+
+def pgn_games(path: Path, skip_bad: bool, stats: dict) -> Iterator[chess.pgn.Game]:
+    """The usable games of one PGN file in order; a bad one is counted in ``stats["skipped"]`` (``skip_bad``) or is
+    an ``InputError`` naming the file, the game's number and its first line."""
+    with path.open("rb") as f:
+        lines = TextLines(f, str(path))
+        for number in itertools.count(1):
+            lines.mark()
+            try:
+                record = chess.pgn.read_game(lines)
+            except IndexError:  # python-chess 1.11 fails on a ')' closing no variation after an illegal move
+                lines.skip_game()
+                record, problem = None, "moves python-chess cannot parse (a ')' that closes no variation?)"
+            else:
+                if record is None:
+                    return
+                problem = game_problem(record)
+            if problem is None:
+                yield record
+            elif skip_bad:
+                stats["skipped"] += 1
+            else:
+                who = f" ({record.headers.get('White', '?')} vs {record.headers.get('Black', '?')})" if record else ""
+                raise InputError(f"{path}: game {number}{who}, line {lines.first}: {problem}")
 
 
 def read_puzzles(path: str | Path, limit: int = 0) -> list[dict]:

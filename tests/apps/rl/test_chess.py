@@ -124,6 +124,11 @@ def test_bad_pgn_games_name_their_line_and_odd_ones_are_skipped(tmp_path):
     with pytest.raises(InputError, match=r"games\.pgn: game 2 \(c vs d\), line 8: .*Ke7"):
         read_pgn([pgn], skip_bad=False)
     assert read_pgn([pgn])[1] == {"games": 1, "skipped": 3, "positions": 7}
+    unbalanced = '[Result "1-0"]\n\n1. e4 e5 2. Ke3 ) Nf3 1-0\n\n'  # python-chess 1.11 itself fails on this one
+    pgn.write_text(unbalanced + GOOD, encoding="utf-8")
+    with pytest.raises(InputError, match=r"games\.pgn: game 1, line 1: moves python-chess cannot parse"):
+        read_pgn([pgn], skip_bad=False)
+    assert read_pgn([pgn])[1] == {"games": 1, "skipped": 1, "positions": 7}
     pgn.write_text(crazyhouse, encoding="utf-8")
     with pytest.raises(InputError, match="game 1 .*line 1: variant 'Crazyhouse' is not standard chess"):
         read_pgn([pgn], skip_bad=False)
