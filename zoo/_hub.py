@@ -1,4 +1,9 @@
-"""A model as a folder: model.safetensors (weights), config.json (rebuilds it), README.md (the model card)."""
+"""A model as a folder: model.safetensors (weights), config.json (rebuilds it), README.md (the model card).
+
+A folder may come from a stranger, so loading reads it as data: ``config.json`` must hold plain values and a
+registered model name (nothing is imported), and the architecture it describes is first built on the ``meta``
+device and checked against the shapes in the safetensors header, so a tampered size cannot allocate memory.
+"""
 
 from __future__ import annotations
 
@@ -7,11 +12,18 @@ import shutil
 import tempfile
 from pathlib import Path
 
+import torch
 import torch.nn as nn
-from safetensors import SafetensorError
+from safetensors import SafetensorError, safe_open
 from safetensors.torch import load_model, save_model
 
 from ._registry import create_model
+from .checkpoint import check_finite
+from .errors import InputError, RefusedFile
+from .safety import check_plain
+
+FORMAT = "zoo-suite"  # in config.json: only folders that say so may be replaced by save_pretrained
+MAX_PARAMETERS = 2_000_000_000  # a sanity bound on what a config.json may ask us to allocate
 
 WEIGHTS, CONFIG, CARD = "model.safetensors", "config.json", "README.md"
 
@@ -22,13 +34,17 @@ def save_pretrained(model: nn.Module, directory: str | Path, metrics: dict | Non
     The folder is assembled beside it and swapped in at the end, so a crash midway leaves any earlier version
     intact."""
     directory = Path(directory)
+    if directory.exists() and any(directory.iterdir()) and not _written_here(directory):
+        raise RefusedFile(f"{directory} exists and is not a model folder written by zoo-suite ({CONFIG} without "
+                          f'"format": "{FORMAT}"); refusing to replace it: save somewhere else or move it away')
+    check_finite(model.state_dict(), directory / WEIGHTS)
     config = model.config
     n_params = sum(p.numel() for p in model.parameters())
     directory.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{directory.name}.", dir=directory.parent))
     try:
         save_model(model, str(tmp / WEIGHTS))  # handles tied weights (shared tensors)
-        meta = {"config": config, "num_parameters": n_params, "metrics": metrics or {}}
+        meta = {"format": FORMAT, "config": config, "num_parameters": n_params, "metrics": metrics or {}}
         (tmp / CONFIG).write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n")
         (tmp / CARD).write_text(_model_card(config, n_params, metrics or {}, notes))
         for name, text in (extra_files or {}).items():
@@ -41,6 +57,13 @@ def save_pretrained(model: nn.Module, directory: str | Path, metrics: dict | Non
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return directory
+
+
+def _written_here(directory: Path) -> bool:
+    try:
+        return json.loads((directory / CONFIG).read_text()).get("format") == FORMAT
+    except (OSError, ValueError, AttributeError):
+        return False
 
 
 def read_config(directory: str | Path) -> dict:
@@ -57,7 +80,33 @@ def read_config(directory: str | Path) -> dict:
         raise ValueError(f"{path} is not valid JSON (line {e.lineno}, column {e.colno}: {e.msg})") from e
     if not isinstance(meta, dict) or not isinstance(meta.get("config"), dict) or "name" not in meta["config"]:
         raise ValueError(f"{path}: expected an object with a 'config' field holding the model 'name' and arguments")
+    check_plain(meta, str(path))
+    if not isinstance(meta["config"]["name"], str):
+        raise InputError(f"{path}: config.name must be a model name (a string)")
     return meta
+
+
+def build_checked(name: str, config: dict, weights: Path) -> nn.Module:
+    """Build ``name(**config)``, after checking on the meta device (no memory) that its parameter count is sane
+    and that its tensors have exactly the shapes stored in ``weights``."""
+    with torch.device("meta"):
+        skeleton = create_model(name, **config)
+    expected = {k: tuple(v.shape) for k, v in skeleton.state_dict().items()}
+    n_params = sum(p.numel() for p in skeleton.parameters())
+    if n_params > MAX_PARAMETERS:
+        raise InputError(f"{weights.parent / CONFIG} describes {n_params:,} parameters (over {MAX_PARAMETERS:,}); "
+                         "refusing to allocate it")
+    try:
+        with safe_open(str(weights), framework="pt") as f:
+            stored = {k: tuple(f.get_slice(k).get_shape()) for k in f.keys()}
+    except (SafetensorError, OSError) as e:
+        raise ValueError(f"{weights} is corrupt or not a safetensors file: {e}") from e
+    # Tied weights are stored once (save_model), so a name may be missing from the file but not differ in shape.
+    wrong = [f"{k}: file {stored[k]} vs config {expected.get(k)}" for k in stored if stored[k] != expected.get(k)]
+    if wrong:
+        raise ValueError(f"{weights} does not match the architecture in {weights.parent / CONFIG}: "
+                         + "; ".join(wrong[:3]))
+    return create_model(name, **config)
 
 
 def from_pretrained(directory: str | Path, num_outputs: int | None = None, **overrides) -> nn.Module:
@@ -67,10 +116,10 @@ def from_pretrained(directory: str | Path, num_outputs: int | None = None, **ove
     directory = Path(directory)
     config = dict(read_config(directory)["config"])
     name = config.pop("name")
-    model = create_model(name, **{**config, **overrides})
     weights = directory / WEIGHTS
     if not weights.is_file():
         raise FileNotFoundError(f"{weights} is missing (the folder has {CONFIG} but no weights)")
+    model = build_checked(name, {**config, **overrides}, weights)
     try:
         load_model(model, str(weights), strict=True)
     except SafetensorError as e:

@@ -1,4 +1,5 @@
-"""Callbacks: GradientHealth (the course's exploding/vanishing gradients, measured) and FitTimer (throughput)."""
+"""Callbacks: GradientHealth (the course's exploding/vanishing gradients, measured), FitTimer (throughput),
+LastCheckpoint (resume where a run stopped) and StopOnNonFinite (NaN never reaches a saved model)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,11 @@ from pathlib import Path
 import lightning as L
 import torch
 import torch.nn as nn
+from lightning.pytorch.callbacks import ModelCheckpoint
 from lightning.pytorch.utilities import rank_zero_warn
+from lightning.pytorch.utilities.exceptions import SIGTERMException
+
+from .errors import Diverged
 
 
 def layer_grad_norms(module: nn.Module) -> list[tuple[str, float]]:
@@ -112,3 +117,44 @@ class FitTimer(L.Callback):
     @property
     def samples_per_second(self) -> float:
         return self.samples / self.seconds if self.seconds else 0.0
+
+
+class LastCheckpoint(ModelCheckpoint):
+    """``last.ckpt`` after every training epoch (its validation included) and when a fit is stopped by Ctrl-C or
+    SIGTERM, so ``--ckpt_path last`` resumes where the run stopped, not at the last improvement. (With
+    ``save_last=True`` beside a monitored best, Lightning writes ``last`` only when the best is written.)"""
+
+    def __init__(self, dirpath: str | Path):
+        super().__init__(dirpath=dirpath, filename="last", monitor=None, save_top_k=1, save_on_train_epoch_end=True,
+                         enable_version_counter=False)
+
+    def on_exception(self, trainer, pl_module, exception: BaseException) -> None:
+        stopped = isinstance(exception, (KeyboardInterrupt, SIGTERMException))
+        if stopped and trainer.state.fn == "fit" and not trainer.sanity_checking and trainer.global_step > 0:
+            self._save_checkpoint(trainer, str(Path(self.dirpath) / "last.ckpt"))
+
+
+class StopOnNonFinite(L.Callback):
+    """Stop a fit with a clear message the moment the training loss or the monitored validation metric is NaN or
+    infinite. It runs before the checkpoint callbacks, so no checkpoint of the diverged model is written and the
+    last good ``last.ckpt`` / ``best.ckpt`` stay as they were."""
+
+    def __init__(self, monitor: str | None = None):
+        self.monitor = monitor
+
+    def on_train_batch_end(self, trainer, pl_module, outputs, batch, batch_idx) -> None:
+        loss = outputs.get("loss") if isinstance(outputs, dict) else outputs
+        if torch.is_tensor(loss) and not torch.isfinite(loss).all():
+            self._stop(trainer, f"the training loss is {float(loss)}")
+
+    def on_validation_end(self, trainer, pl_module) -> None:
+        value = trainer.callback_metrics.get(self.monitor) if self.monitor else None
+        if not trainer.sanity_checking and value is not None and not torch.isfinite(value).all():
+            self._stop(trainer, f"{self.monitor} is {float(value)}")
+
+    @staticmethod
+    def _stop(trainer, what: str) -> None:
+        raise Diverged(f"training diverged: {what} at epoch {trainer.current_epoch}, step {trainer.global_step}; "
+                       "nothing was saved from this point (the last good checkpoints are kept). Try a lower "
+                       "learning rate, gradient clipping (--trainer.gradient_clip_val) or check the data for "
+                       "extreme values.")

@@ -1,4 +1,10 @@
-"""Checkpoint I/O that cannot corrupt a checkpoint and never runs code when loading one."""
+"""Checkpoint I/O that cannot corrupt a checkpoint, never saves NaN weights and never runs code when loading one.
+
+``load_task(path, TaskClass)`` is the one way a command turns a checkpoint back into a task: the weights are read
+with ``weights_only=True``, the hyperparameters must be plain data (``zoo.safety.check_plain``) and are handed to
+the class the command names itself. Nothing named inside the file is imported or called (Lightning's own
+``load_from_checkpoint`` would call the ``_instantiator`` a checkpoint names, which imports any ``class_path``).
+"""
 
 from __future__ import annotations
 
@@ -10,6 +16,11 @@ from typing import Any
 import torch
 from lightning.pytorch.plugins.io import TorchCheckpointIO
 
+from .errors import Diverged, InputError
+from .safety import check_plain
+
+LIGHTNING_KEYS = ("_instantiator", "_class_path")  # Lightning's loading metadata: never used, never trusted
+
 
 class SafeCheckpointIO(TorchCheckpointIO):
     """Write to a temporary file in the same folder and rename it into place (atomic on POSIX), so a crash mid-save
@@ -17,6 +28,7 @@ class SafeCheckpointIO(TorchCheckpointIO):
 
     def save_checkpoint(self, checkpoint: dict[str, Any], path, storage_options=None) -> None:
         path = Path(path)
+        check_finite(checkpoint.get("state_dict", {}), path)
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
         try:
@@ -36,4 +48,56 @@ class SafeCheckpointIO(TorchCheckpointIO):
         try:
             return torch.load(path, map_location=map_location or "cpu", weights_only=True)
         except Exception as e:  # torch raises several types for truncated or foreign files
-            raise ValueError(f"cannot read checkpoint {path}: {type(e).__name__}: {e}") from e
+            message = str(e).split("\n")[0]
+            raise InputError(f"cannot read checkpoint {path} (only weights and plain values load): "
+                             f"{type(e).__name__}: {message}") from e
+
+
+def check_finite(state_dict: dict, path) -> None:
+    """Refuse to save weights holding NaN or infinity: a diverged run must not replace a good checkpoint."""
+    for name, tensor in state_dict.items():
+        if torch.is_tensor(tensor) and tensor.is_floating_point() and not torch.isfinite(tensor).all():
+            raise Diverged(f"not saving {path}: weight {name} holds NaN or infinity (training diverged; "
+                                     "the previous checkpoint is kept)")
+
+
+def task_hparams(checkpoint: dict, task_class, path) -> dict[str, Any]:
+    """The checkpoint's hyperparameters as plain keyword arguments of ``task_class``; anything else refused."""
+    hparams = checkpoint.get("hyper_parameters", {})
+    if not isinstance(hparams, dict):
+        raise InputError(f"{path}: hyper_parameters is a {type(hparams).__name__}, expected a dict")
+    hparams = {k: v for k, v in hparams.items() if k not in LIGHTNING_KEYS}
+    check_plain(hparams, f"{path}: hyper_parameters")
+    accepted = init_parameters(task_class)
+    unknown = sorted(set(hparams) - accepted)
+    if unknown:
+        raise InputError(f"{path}: hyper_parameters {unknown} are not arguments of {task_class.__name__}; "
+                         "is this a checkpoint of another app?")
+    return hparams
+
+
+def init_parameters(task_class) -> set[str]:
+    """Keyword arguments a task class takes, through the ``*args, **kwargs`` of its subclasses."""
+    import inspect
+
+    names: set[str] = set()
+    for cls in task_class.__mro__:
+        if "__init__" in vars(cls) and cls.__module__.split(".")[0] not in ("lightning", "torch", "builtins"):
+            names |= {p.name for p in inspect.signature(cls.__init__).parameters.values()
+                      if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY) and p.name != "self"}
+    return names
+
+
+def load_task(path, task_class, map_location: str = "cpu"):
+    """A task of ``task_class`` (chosen by the caller, never by the file) with the checkpoint's weights, in eval
+    mode."""
+    checkpoint = SafeCheckpointIO().load_checkpoint(path, map_location=map_location)
+    if not isinstance(checkpoint, dict) or not isinstance(checkpoint.get("state_dict"), dict):
+        raise InputError(f"{path}: not a Lightning checkpoint (expected a dict with a 'state_dict')")
+    task = task_class(**task_hparams(checkpoint, task_class, path))
+    try:
+        task.load_state_dict(checkpoint["state_dict"], strict=True)
+    except RuntimeError as e:
+        raise InputError(f"{path}: the weights do not match the model its hyperparameters describe: "
+                         f"{str(e).splitlines()[0]}") from e
+    return task.eval()

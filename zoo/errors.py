@@ -22,6 +22,10 @@ class RefusedFile(InputError):
     """A file that would make loading run code, or escape its folder: refused, nothing was executed."""
 
 
+class Diverged(ValueError):
+    """Training produced NaN or infinity; nothing from that point was saved."""
+
+
 EXPECTED: tuple[type[BaseException], ...] = (ValueError, OSError, KeyError)
 
 

@@ -7,11 +7,13 @@ CSV + TensorBoard logs. A killed run resumes with ``fit ... --ckpt_path last``.
 
 from __future__ import annotations
 
+import sys
 import warnings
 from pathlib import Path
 
 import lightning as L
 import torch
+import yaml
 from lightning.pytorch.callbacks import ModelCheckpoint
 from lightning.pytorch.cli import LightningCLI
 from lightning.pytorch.loggers import CSVLogger, TensorBoardLogger
@@ -19,9 +21,11 @@ from rich.console import Console
 from rich.table import Table
 
 from ._hub import save_pretrained
-from .callbacks import FitTimer, GradientHealth
-from .checkpoint import SafeCheckpointIO
+from .callbacks import FitTimer, GradientHealth, LastCheckpoint, StopOnNonFinite
+from .checkpoint import LIGHTNING_KEYS, SafeCheckpointIO
+from .errors import InputError, RefusedFile
 from .report import plot_curves, write_json
+from .safety import check_config, check_plain, check_run_name, claim_folder, inside
 
 
 class ZooCLI(LightningCLI):
@@ -37,6 +41,9 @@ class ZooCLI(LightningCLI):
         kwargs.setdefault("subclass_mode_data", True)
         kwargs.setdefault("auto_configure_optimizers", False)  # ZooTask configures its own
         kwargs.setdefault("parser_kwargs", {"prog": f"zoo {app}", "description": self.description})
+        # Our checkpoints carry no `_instantiator`: nothing in a checkpoint ever names code to call.
+        kwargs.setdefault("load_from_checkpoint_support", False)
+        check_config_files(sys.argv[1:] if args is None else args)
         super().__init__(model_class, datamodule_class, args=args, **kwargs)
 
     def add_arguments_to_parser(self, parser) -> None:
@@ -51,8 +58,39 @@ class ZooCLI(LightningCLI):
 
     @property
     def run_dir(self) -> Path:
+        """``<runs_dir>/<app>/<name>``, checked to stay inside the runs folder (symbolic links followed)."""
         cfg = self.config.get(str(self.subcommand), self.config)
-        return Path(cfg.runs_dir) / self.app / cfg.name
+        runs = Path(cfg.runs_dir)
+        return inside(runs / self.app / check_run_name(cfg.name), runs)
+
+    def _parse_ckpt_path(self) -> None:
+        """Lightning merges a checkpoint's hyperparameters into the config (so ``test --ckpt_path`` rebuilds the
+        model) and jsonargparse would import any ``class_path`` among them: merge only plain values."""
+        sub = self.config.get("subcommand")
+        ckpt_path = self.config[sub].get("ckpt_path") if sub else None
+        if not ckpt_path or not Path(ckpt_path).is_file():
+            return
+        checkpoint = SafeCheckpointIO().load_checkpoint(ckpt_path)
+        hparams = checkpoint.get("hyper_parameters", {}) if isinstance(checkpoint, dict) else None
+        if not isinstance(hparams, dict):
+            raise InputError(f"{ckpt_path}: hyper_parameters is not a dict")
+        hparams = {k: v for k, v in hparams.items() if k not in LIGHTNING_KEYS}
+        check_plain(hparams, f"{ckpt_path}: hyper_parameters")
+        if hparams:
+            self.config = self.parser.parse_object({sub: {"model": hparams}}, self.config)
+
+    def before_instantiate_classes(self) -> None:
+        """Refuse what would run foreign code, write outside the runs folder or train nothing, before anything is
+        built or written."""
+        cfg = self.config.get(str(self.subcommand), self.config)
+        check_config(_as_dict(cfg), "config")
+        _ = self.run_dir
+        trainer = cfg.get("trainer") or {}
+        if self.subcommand == "fit":
+            for key in ("max_epochs", "max_steps", "limit_train_batches"):
+                if trainer.get(key) == 0:
+                    raise InputError(f"--trainer.{key} 0 trains nothing (the run would save an untrained model); "
+                                     "give a positive value")
 
     def instantiate_trainer(self, **kwargs) -> L.Trainer:
         run_dir = self.run_dir
@@ -63,10 +101,12 @@ class ZooCLI(LightningCLI):
         if trainer_cfg.get("logger") in (None, True):
             kwargs["logger"] = self._loggers(run_dir)
         callbacks = list(trainer_cfg.get("callbacks") or [])
+        callbacks.append(StopOnNonFinite(self.model.monitor))
         if trainer_cfg.get("enable_checkpointing") is not False:
             callbacks.append(ModelCheckpoint(
                 dirpath=run_dir / "checkpoints", filename="best", monitor=self.model.monitor,
-                mode=self.model.monitor_mode, save_last=True, enable_version_counter=False))
+                mode=self.model.monitor_mode, enable_version_counter=False))
+            callbacks.append(LastCheckpoint(run_dir / "checkpoints"))
         self.fit_timer = FitTimer()
         callbacks.append(self.fit_timer)
         if cfg.gradient_health_every > 0:
@@ -87,7 +127,7 @@ class ZooCLI(LightningCLI):
         return [CSVLogger(run_dir, name="csv", version=""), TensorBoardLogger(run_dir, name="tensorboard", version="")]
 
     def before_fit(self) -> None:
-        self.run_dir.mkdir(parents=True, exist_ok=True)
+        claim_folder(self.run_dir, "--name")
         parser = self._parser(self.subcommand)
         text = parser.dump(self.config[self.subcommand], skip_none=False)
         (self.run_dir / "config.yaml").write_text(text)
@@ -102,6 +142,58 @@ class ZooCLI(LightningCLI):
         cfg = self.config.get(str(self.subcommand), self.config)
         finish_run(self.app, self.run_dir, trainer, self.model, self.datamodule, results[0] if results else {},
                    self.fit_timer, extra_eval=cfg.extra_eval)
+
+
+def check_config_files(args: list[str]) -> None:
+    """Read every config file (and inline YAML/JSON value) on the command line as data first, and refuse it when a
+    ``class_path`` in it names anything but our own classes: jsonargparse imports what a class_path names while it
+    parses, before any later check could run."""
+    for arg in args:
+        value = arg.split("=", 1)[1] if arg.startswith("--") and "=" in arg else arg
+        path = Path(value)
+        if value.endswith((".yaml", ".yml", ".json")) and path.is_file():
+            check_config_file(path)
+        elif value.lstrip().startswith(("{", "[")):
+            try:
+                check_config(yaml.safe_load(value), "command line")
+            except yaml.YAMLError:
+                pass  # not YAML: jsonargparse reports it
+
+
+def check_config_file(path: Path, seen: set[Path] | None = None) -> None:
+    """One config file and the config files it names (jsonargparse reads those too)."""
+    seen = seen if seen is not None else set()
+    path = path.resolve()
+    if path in seen:
+        return
+    seen.add(path)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (yaml.YAMLError, UnicodeDecodeError) as e:
+        raise RefusedFile(f"{path}: not a plain YAML/JSON config ({str(e).splitlines()[0]})") from None
+    check_config(data, str(path))
+    for text in _strings(data):
+        nested = Path(text) if Path(text).is_absolute() else path.parent / text
+        if text.endswith((".yaml", ".yml", ".json")) and nested.is_file():
+            check_config_file(nested, seen)
+
+
+def _strings(value, depth: int = 0):
+    if depth > 32:
+        return
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _strings(item, depth + 1)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _strings(item, depth + 1)
+
+
+def _as_dict(cfg) -> dict:
+    """A jsonargparse Namespace as nested dicts (for ``check_config``)."""
+    return cfg.as_dict() if hasattr(cfg, "as_dict") else dict(cfg)
 
 
 def finish_run(app: str, run_dir: Path, trainer: L.Trainer, task, datamodule, test_metrics: dict,

@@ -18,6 +18,7 @@ from torchmetrics.classification import MulticlassAccuracy
 from ._hub import from_pretrained
 from ._registry import create_model
 from .init import init_weights
+from .safety import check_plain
 
 
 class ZooTask(L.LightningModule):
@@ -28,9 +29,9 @@ class ZooTask(L.LightningModule):
     def __init__(
         self,
         model: str = "cnn_small",
-        model_kwargs: dict[str, Any] | None = None,
+        model_kwargs: dict | None = None,
         init_from: str | None = None,
-        model_config: dict[str, Any] | None = None,
+        model_config: dict | None = None,
         optimizer: Literal["adamw", "sgd"] = "adamw",
         lr: float = 1e-3,
         weight_decay: float = 0.01,
@@ -64,6 +65,9 @@ class ZooTask(L.LightningModule):
             backbone_lr_scale: backbone learning rate relative to the head's (e.g. 0.1 when fine-tuning).
         """
         super().__init__()
+        # Plain `dict` (not dict[str, Any]) above, so jsonargparse never instantiates a class_path inside; and a
+        # class_path that arrives another way is refused here, before anything is built.
+        check_plain({"model_kwargs": model_kwargs, "model_config": model_config}, type(self).__name__)
         self.save_hyperparameters()
         self.configure_models()
         self.configure_losses()

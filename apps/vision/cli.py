@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import importlib
 import json
 from pathlib import Path
 
@@ -13,7 +12,10 @@ import yaml
 from rich.console import Console
 from rich.table import Table
 
+from zoo.checkpoint import load_task as load_checkpoint
+from zoo.errors import InputError, RefusedFile, one_line, read_text, warn
 from zoo.lightning_cli import ZooCLI
+from zoo.safety import check_plain
 
 from . import data, imagefolder  # noqa: F401  (data modules selectable by class name)
 from .task import VisionTask
@@ -34,7 +36,12 @@ def load_task(ckpt: str | Path) -> VisionTask:
     ckpt = Path(ckpt)
     if not ckpt.is_file():
         raise FileNotFoundError(f"checkpoint {ckpt} does not exist")
-    return VisionTask.load_from_checkpoint(ckpt, map_location="cpu", weights_only=True).eval()
+    return load_checkpoint(ckpt, VisionTask)
+
+
+# The data modules `evaluate` may rebuild from a run's config.yaml: looked up by name, never imported by name.
+DATA_MODULES = {f"{cls.__module__}.{cls.__name__}": cls for cls in (
+    data.DigitsDataModule, data.FashionMNISTDataModule, data.TorchvisionDataModule, imagefolder.ImageFolderDataModule)}
 
 
 def datamodule_from_run(ckpt: Path, overrides: dict) -> L.LightningDataModule:
@@ -42,44 +49,82 @@ def datamodule_from_run(ckpt: Path, overrides: dict) -> L.LightningDataModule:
     config_path = ckpt.parent.parent / "config.yaml"
     if not config_path.is_file():
         raise FileNotFoundError(f"{config_path} is missing: `evaluate` reads the data settings of the run there")
-    cfg = yaml.safe_load(config_path.read_text())["data"]
-    module, _, name = cfg["class_path"].rpartition(".")
-    cls = getattr(importlib.import_module(module), name)
-    return cls(**{**(cfg.get("init_args") or {}), **overrides})
+    try:
+        cfg = yaml.safe_load(read_text(config_path))
+    except yaml.YAMLError as e:
+        raise InputError(f"{config_path}: not a plain YAML config ({str(e).splitlines()[0]})") from None
+    data_cfg = cfg.get("data") if isinstance(cfg, dict) else None
+    if not isinstance(data_cfg, dict) or data_cfg.get("class_path") not in DATA_MODULES:
+        found = data_cfg.get("class_path") if isinstance(data_cfg, dict) else data_cfg
+        raise RefusedFile(f"{config_path}: data.class_path {str(found)[:80]!r} is not one of the vision data modules "
+                          f"({', '.join(DATA_MODULES)}); refused, nothing was imported")
+    init_args = data_cfg.get("init_args") or {}
+    check_plain(init_args, f"{config_path}: data.init_args")
+    return DATA_MODULES[data_cfg["class_path"]](**{**init_args, **overrides})
 
 
 def predict(argv: list[str]) -> int:
-    from .imagefolder import load_image
-
-    ap = argparse.ArgumentParser(prog="zoo vision predict", description="Top-k labels for image files.")
+    ap = argparse.ArgumentParser(prog="zoo vision predict", description="Top-k labels for image files. A file that "
+                                 "cannot be read is reported and skipped; the exit status is 2 if any was.")
     ap.add_argument("--ckpt", required=True, help="a checkpoint written by `zoo vision fit`")
     ap.add_argument("--top-k", type=int, default=3)
     ap.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    ap.add_argument("--strict", action="store_true", help="stop at the first image that cannot be read")
     ap.add_argument("images", nargs="+")
     args = ap.parse_args(argv)
+    if args.top_k < 1:
+        ap.error(f"--top-k must be 1 or more, got {args.top_k}")
     task = load_task(args.ckpt)
     spec = task.hparams.data_spec or {}
     if not spec:
-        raise ValueError(f"{args.ckpt} has no data_spec (image size, channels, class names); train with `zoo vision fit`")
-    x = torch.stack([load_image(Path(p), spec["in_channels"], spec["image_size"]) for p in args.images])
-    with torch.no_grad():
-        probs = task(x).softmax(-1)
-    top = probs.topk(min(args.top_k, probs.shape[1]), dim=1)
-    names = task.class_names
-    results = [{"image": p, "top": [{"label": str(names[i]), "probability": round(float(v), 4)}
-                                    for v, i in zip(vals, idx.tolist())]}
-               for p, vals, idx in zip(args.images, top.values, top.indices)]
+        raise InputError(f"{args.ckpt} has no data_spec (image size, channels, class names); train with "
+                         "`zoo vision fit`")
+    paths, x = read_images(args.images, spec, args.strict)
+    results = top_labels(task, paths, x, args.top_k) if paths else []
     if args.json:
         print(json.dumps(results, indent=2))
-        return 0
+    else:
+        print_predictions(results, spec, args.top_k)
+    failed = len(args.images) - len(paths)
+    if failed:
+        warn(f"zoo vision predict: {failed} of {len(args.images)} images could not be read (see above)")
+    return 2 if failed else 0
+
+
+def read_images(files: list[str], spec: dict, strict: bool) -> tuple[list[str], torch.Tensor | None]:
+    """The readable images as one batch; each unreadable one is reported by name (and stops all when strict)."""
+    from .imagefolder import load_image
+
+    paths, tensors = [], []
+    for name in files:
+        try:
+            tensors.append(load_image(Path(name), spec["in_channels"], spec["image_size"]))
+            paths.append(name)
+        except (ValueError, OSError) as e:
+            if strict:
+                raise
+            warn(f"{name}: skipped: {one_line(e)}")
+    return paths, torch.stack(tensors) if tensors else None
+
+
+def top_labels(task: VisionTask, paths: list[str], x: torch.Tensor, k: int) -> list[dict]:
+    with torch.no_grad():
+        probs = task(x).softmax(-1)  # (B, K)
+    top = probs.topk(min(k, probs.shape[1]), dim=1)
+    names = task.class_names
+    return [{"image": p, "top": [{"label": str(names[i]), "probability": round(float(v), 4)}
+                                 for v, i in zip(vals, idx.tolist())]}
+            for p, vals, idx in zip(paths, top.values, top.indices)]
+
+
+def print_predictions(results: list[dict], spec: dict, k: int) -> None:
     table = Table(title=f"predictions ({spec.get('dataset', '')} model)")
     table.add_column("image")
-    for k in range(top.values.shape[1]):
-        table.add_column(f"#{k + 1}")
+    for i in range(min(k, len(results[0]["top"])) if results else 0):
+        table.add_column(f"#{i + 1}")
     for r in results:
         table.add_row(r["image"], *[f"{t['label']} {t['probability']:.1%}" for t in r["top"]])
     Console().print(table)
-    return 0
 
 
 def evaluate_cmd(argv: list[str]) -> int:
