@@ -20,6 +20,7 @@ from ..checks import float32_value
 from .sequences import check_sequence
 
 Records = tuple[list[str], list[str], np.ndarray, list[str]]
+BOM = "\ufeff"
 
 
 def _text(path: str | Path) -> str:
@@ -54,13 +55,13 @@ def _raw_fasta(path, text: str) -> Iterator[tuple[int, str, list[tuple[int, str]
     lines: list[tuple[int, str]] = []
     stray = False
     for number, line in enumerate(_lines(text), 1):
-        line = line.strip()
+        line = line.strip().lstrip(BOM)  # a BOM inside: files joined with `cat`, each saved with one
         if not line or line.startswith(";"):
             continue
         if line.startswith(">"):
             if header:
                 yield (*header, lines)
-            header, lines = (number, line[1:]), []
+            header, lines = (number, line[1:].lstrip(BOM)), []
         elif header is None:
             if not stray:  # one report for the whole block before the first header
                 yield InputError(f"{path}:{number}: sequence before the first '>' header; expected FASTA")

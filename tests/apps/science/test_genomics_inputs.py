@@ -179,3 +179,9 @@ def test_fasta_dataset_reads_its_values_table(tmp_path):
     dm = GenomicsDataModule(dataset="fasta", path=str(tmp_path / "x.fa"), values=str(tmp_path / "v.tsv"))
     dm.setup()
     assert dm.length == 20 and len(dm.names) == 20
+
+
+def test_fasta_files_joined_with_cat_keep_their_boms_out(tmp_path):
+    fasta = tmp_path / "joined.fa"
+    fasta.write_bytes("\ufeff>a\nACGT\n\ufeff>b\nGG\n>\ufeffc\nTT\n".encode())
+    assert readers.read_fasta(fasta) == [("a", "ACGT"), ("b", "GG"), ("c", "TT")]
