@@ -4,13 +4,20 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import lightning as L
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from zoo.errors import InputError, iter_lines, one_line, warn
 from zoo.lightning_cli import ZooCLI
 
 from . import data  # noqa: F401  (data modules selectable by class name)
+from .corpora import MAX_CHARS
 from .task import TranslationTask
 
 
@@ -24,24 +31,133 @@ class NlpCLI(ZooCLI):
         parser.link_arguments("data.spec", "model.data_spec", apply_on="instantiate")
 
 
-def translate(argv: list[str]) -> int:
-    ap = argparse.ArgumentParser(prog="zoo nlp translate", description="Translate English sentences to French.")
+def positive_int(text: str) -> int:
+    """argparse type: a whole number >= 1 (``--beam 0`` used to mean greedy silently)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {value}")
+    return value
+
+
+def translate_parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(
+        prog="zoo nlp translate", description="Translate English sentences to French. A sentence that cannot be "
+        f"translated (empty, over {MAX_CHARS} characters or too many tokens, not UTF-8) is reported on stderr "
+        "with its line number or argument position and the rest go on; the exit status is then 2.")
     ap.add_argument("--ckpt", required=True, help="a checkpoint written by `zoo nlp fit`")
-    ap.add_argument("--beam", type=int, default=4, help="beam size (1: greedy)")
-    ap.add_argument("--attention", metavar="PNG", help="also plot the first sentence's attention map here")
+    ap.add_argument("--beam", type=positive_int, default=4, help="beam size (1: greedy)")
+    ap.add_argument("--batch-size", type=positive_int, default=64,
+                    help="sentences translated together; output is written as each batch finishes")
+    ap.add_argument("--strict", action="store_true", help="stop at the first sentence that cannot be translated")
+    ap.add_argument("--attention", metavar="PNG", help="also plot the first translated sentence's attention map")
     ap.add_argument("sentences", nargs="*", help="sentences to translate (default: one a line on stdin)")
-    args = ap.parse_args(argv)
+    return ap
+
+
+Item = tuple[str, "str | InputError"]  # (where, text or the error that replaced it)
+
+
+def argument_items(sentences: list[str]) -> list[Item]:
+    return [(f"argument {i}", s) for i, s in enumerate(sentences, 1)]
+
+
+def stdin_items(stream) -> Iterator[Item]:
+    """Non-blank lines, each named by its line number (blank lines are skipped but still counted); a line that is
+    not UTF-8 comes as an InputError, read lazily so that memory does not grow with the input."""
+    for number, text in iter_lines(stream):
+        if isinstance(text, InputError) or text.strip():
+            yield f"<stdin> line {number}", text
+
+
+@dataclass
+class Tally:
+    translated: int = 0
+    failed: int = 0
+    first: str | None = None  # the first sentence translated (for the attention map)
+
+
+@contextmanager
+def progress_bar(enabled: bool, total: int | None) -> Iterator[Callable[[int], None]]:
+    """``advance(n)`` of a rich bar on stderr, or a no-op. stdout is not redirected: it carries the translations;
+    stderr is, so skipped-sentence messages print above the bar."""
+    if not enabled:
+        yield lambda n: None
+        return
+    columns = (TextColumn("translating"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=Console(stderr=True), transient=True, redirect_stdout=False) as bar:
+        task_id = bar.add_task("translate", total=total)
+        yield lambda n: bar.advance(task_id, n)
+
+
+def show_progress(total: int | None, batch_size: int) -> bool:
+    """A bar only for input larger than one batch (stdin: size unknown), and only when stderr is a terminal and
+    stdout is not: when both are the terminal, the streamed translations already show progress."""
+    large = total is None or total > batch_size
+    return large and sys.stderr.isatty() and not sys.stdout.isatty()
+
+
+def translate_stream(task: TranslationTask, items: Iterable[Item], beam: int, batch_size: int, strict: bool,
+                     with_source: bool, advance: Callable[[int], None]) -> Tally:
+    """Translate ``items`` batch by batch, printing each batch as it finishes (``src<TAB>out`` with
+    ``with_source``). A bad sentence is reported on stderr and skipped, or, with ``strict``, raised once the
+    sentences before it are printed."""
+    tally, batch = Tally(), []
+    for where, text in items:
+        try:
+            if isinstance(text, InputError):
+                raise text
+            batch.append((text, task.check_input(text, where)))
+        except ValueError as e:
+            if strict:
+                _translate_batch(task, batch, beam, with_source, tally)
+                raise
+            tally.failed += 1
+            warn(f"zoo nlp translate: {one_line(e)} (skipped)")
+            advance(1)
+        if len(batch) >= batch_size:
+            advance(_translate_batch(task, batch, beam, with_source, tally))
+    advance(_translate_batch(task, batch, beam, with_source, tally))
+    return tally
+
+
+def _translate_batch(task: TranslationTask, batch: list[tuple[str, str]], beam: int, with_source: bool,
+                     tally: Tally) -> int:
+    """Translate and print ``batch`` (``(line as given, checked sentence)`` pairs), then empty it."""
+    if not batch:
+        return 0
+    outputs = task.translate([checked for _, checked in batch], beam_size=beam, batch_size=len(batch))
+    for (given, _), out in zip(batch, outputs):
+        out = " ".join(out.split())  # one line per sentence whatever the model emits (newlines, tabs: bytes too)
+        print(f"{given}\t{out}" if with_source else out)
+    sys.stdout.flush()  # downstream sees each batch as soon as it is done
+    tally.first = tally.first or batch[0][1]
+    tally.translated += len(batch)
+    done = len(batch)
+    batch.clear()
+    return done
+
+
+def translate(argv: list[str]) -> int:
+    args = translate_parser().parse_args(argv)
     ckpt = Path(args.ckpt)
     if not ckpt.is_file():
         raise FileNotFoundError(f"checkpoint {ckpt} does not exist")
     task = TranslationTask.load_from_checkpoint(ckpt, map_location="cpu", weights_only=True).eval()
-    sentences = args.sentences or [line.rstrip("\n") for line in sys.stdin if line.strip()]
-    for src, out in zip(sentences, task.translate(sentences, beam_size=args.beam)):
-        print(f"{src}\t{out}" if not args.sentences else out)
-    if args.attention and sentences:
+    items = argument_items(args.sentences) if args.sentences else stdin_items(sys.stdin)
+    total = len(args.sentences) if args.sentences else None
+    with progress_bar(show_progress(total, args.batch_size), total) as advance:
+        tally = translate_stream(task, items, args.beam, args.batch_size, args.strict,
+                                 with_source=not args.sentences, advance=advance)
+    if args.attention and tally.first:
         from .plots import plot_attention
 
-        print(f"attention map: {plot_attention(task, sentences[0], args.attention)}", file=sys.stderr)
+        print(f"attention map: {plot_attention(task, tally.first, args.attention)}", file=sys.stderr)
+    if tally.failed:
+        warn(f"zoo nlp translate: {tally.failed} of {tally.failed + tally.translated} sentences not translated")
+        return 2
     return 0
 
 

@@ -139,17 +139,33 @@ class TranslationTask(ZooTask):
         return {"plots": ["plots/attention.png"]}
 
     # -- use ------------------------------------------------------------------------------------------
+    @property
+    def max_input_tokens(self) -> int:
+        """The longest source translated: beyond 4x the output limit the translation would be cut anyway."""
+        return 4 * self.hparams.max_decode_len
+
+    def check_input(self, sentence: str, where: str) -> str:
+        """The stripped sentence if this model can translate it, else a ValueError naming ``where`` and the limit
+        that was passed (so a caller can report one bad sentence and go on with the others)."""
+        if self.tokenizer is None:
+            raise RuntimeError("this task has no tokenizer yet: train it, or load a checkpoint written by training")
+        text = check_sentence(sentence, where)
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError as e:  # lone surrogates, e.g. from a command-line argument that was not UTF-8
+            raise ValueError(f"{where}: not UTF-8 text (character {e.start + 1} is an undecodable byte)") from None
+        n = len(self.tokenizer.encode(text).ids)
+        if n > self.max_input_tokens:
+            raise ValueError(f"{where}: sentence of {n} tokens (more than {self.max_input_tokens}, the most this "
+                             "model translates)")
+        return text
+
     @torch.no_grad()
     def translate(self, sentences: list[str], beam_size: int = 1, batch_size: int = 64) -> list[str]:
         """English sentences -> French, batched; beam_size 1 is greedy. Empty or over-long input gets a clear error."""
-        if self.tokenizer is None:
-            raise RuntimeError("this task has no tokenizer yet: train it, or load a checkpoint written by training")
-        sentences = [check_sentence(s, f"sentence {i + 1}") for i, s in enumerate(sentences)]
+        sentences = [self.check_input(s, f"sentence {i + 1}") for i, s in enumerate(sentences)]
         ids = encode(self.tokenizer, sentences)
         limit = self.hparams.max_decode_len
-        for i, row in enumerate(ids):
-            if len(row) > 4 * limit:
-                raise ValueError(f"sentence {i + 1} is {len(row)} tokens long; at most {4 * limit} are translated")
         order = sorted(range(len(ids)), key=lambda i: len(ids[i]))  # similar lengths together: less padding
         out: list[str] = [""] * len(ids)
         device = next(self.model.parameters()).device
