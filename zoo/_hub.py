@@ -89,8 +89,12 @@ def read_config(directory: str | Path) -> dict:
 def build_checked(name: str, config: dict, weights: Path) -> nn.Module:
     """Build ``name(**config)``, after checking on the meta device (no memory) that its parameter count is sane
     and that its tensors have exactly the shapes stored in ``weights``."""
-    with torch.device("meta"):
-        skeleton = create_model(name, **config)
+    try:
+        with torch.device("meta"):
+            skeleton = create_model(name, **config)
+    except (RuntimeError, TypeError, ValueError, KeyError) as e:  # what a builder raises on arguments it can't use
+        raise InputError(f"{weights.parent / CONFIG} describes a model that cannot be built: "
+                         f"{str(e).splitlines()[0] if str(e) else type(e).__name__}") from e
     expected = {k: tuple(v.shape) for k, v in skeleton.state_dict().items()}
     n_params = sum(p.numel() for p in skeleton.parameters())
     if n_params > MAX_PARAMETERS:

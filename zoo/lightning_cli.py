@@ -13,7 +13,6 @@ from pathlib import Path
 
 import lightning as L
 import torch
-import yaml
 from lightning.pytorch.callbacks import ModelCheckpoint
 from lightning.pytorch.cli import LightningCLI
 from lightning.pytorch.loggers import CSVLogger, TensorBoardLogger
@@ -23,9 +22,9 @@ from rich.table import Table
 from ._hub import save_pretrained
 from .callbacks import FitTimer, GradientHealth, LastCheckpoint, StopOnNonFinite
 from .checkpoint import LIGHTNING_KEYS, SafeCheckpointIO
-from .errors import InputError, RefusedFile
+from .errors import InputError
 from .report import plot_curves, write_json
-from .safety import check_config, check_plain, check_run_name, claim_folder, inside
+from .safety import check_config, check_config_files, check_plain, check_run_name, claim_folder, inside
 
 
 class ZooCLI(LightningCLI):
@@ -138,57 +137,11 @@ class ZooCLI(LightningCLI):
             return
         ckpt = trainer.checkpoint_callback
         results = trainer.test(self.model, datamodule=self.datamodule,
-                               ckpt_path="best" if ckpt and ckpt.best_model_path else None, verbose=False)
+                               ckpt_path=ckpt.best_model_path if ckpt and ckpt.best_model_path else None,
+                               verbose=False)
         cfg = self.config.get(str(self.subcommand), self.config)
         finish_run(self.app, self.run_dir, trainer, self.model, self.datamodule, results[0] if results else {},
                    self.fit_timer, extra_eval=cfg.extra_eval)
-
-
-def check_config_files(args: list[str]) -> None:
-    """Read every config file (and inline YAML/JSON value) on the command line as data first, and refuse it when a
-    ``class_path`` in it names anything but our own classes: jsonargparse imports what a class_path names while it
-    parses, before any later check could run."""
-    for arg in args:
-        value = arg.split("=", 1)[1] if arg.startswith("--") and "=" in arg else arg
-        path = Path(value)
-        if value.endswith((".yaml", ".yml", ".json")) and path.is_file():
-            check_config_file(path)
-        elif value.lstrip().startswith(("{", "[")):
-            try:
-                check_config(yaml.safe_load(value), "command line")
-            except yaml.YAMLError:
-                pass  # not YAML: jsonargparse reports it
-
-
-def check_config_file(path: Path, seen: set[Path] | None = None) -> None:
-    """One config file and the config files it names (jsonargparse reads those too)."""
-    seen = seen if seen is not None else set()
-    path = path.resolve()
-    if path in seen:
-        return
-    seen.add(path)
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (yaml.YAMLError, UnicodeDecodeError) as e:
-        raise RefusedFile(f"{path}: not a plain YAML/JSON config ({str(e).splitlines()[0]})") from None
-    check_config(data, str(path))
-    for text in _strings(data):
-        nested = Path(text) if Path(text).is_absolute() else path.parent / text
-        if text.endswith((".yaml", ".yml", ".json")) and nested.is_file():
-            check_config_file(nested, seen)
-
-
-def _strings(value, depth: int = 0):
-    if depth > 32:
-        return
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, dict):
-        for item in value.values():
-            yield from _strings(item, depth + 1)
-    elif isinstance(value, list):
-        for item in value:
-            yield from _strings(item, depth + 1)
 
 
 def _as_dict(cfg) -> dict:

@@ -14,6 +14,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from .errors import InputError, RefusedFile
 
 MAX_DEPTH = 32  # plain data nested deeper than this is not something we wrote
@@ -109,3 +111,50 @@ def claim_folder(directory: Path, what: str) -> None:
                               f"write into it or replace it: choose another {what} or move it away")
     directory.mkdir(parents=True, exist_ok=True)
     (directory / MARKER).write_text(f"written by zoo-suite ({what})\n")
+
+
+def check_config_files(args: list[str]) -> None:
+    """Read every config file (and inline YAML/JSON value) on the command line as data first, and refuse it when a
+    ``class_path`` in it names anything but our own classes: jsonargparse imports what a class_path names while it
+    parses, before any later check could run."""
+    for arg in args:
+        value = arg.split("=", 1)[1] if arg.startswith("--") and "=" in arg else arg
+        path = Path(value)
+        if value.endswith((".yaml", ".yml", ".json")) and path.is_file():
+            check_config_file(path)
+        elif value.lstrip().startswith(("{", "[")):
+            try:
+                check_config(yaml.safe_load(value), "command line")
+            except yaml.YAMLError:
+                pass  # not YAML: jsonargparse reports it
+
+
+def check_config_file(path: Path, seen: set[Path] | None = None) -> None:
+    """One config file and the config files it names (jsonargparse reads those too)."""
+    seen = seen if seen is not None else set()
+    path = path.resolve()
+    if path in seen:
+        return
+    seen.add(path)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (yaml.YAMLError, UnicodeDecodeError) as e:
+        raise RefusedFile(f"{path}: not a plain YAML/JSON config ({str(e).splitlines()[0]})") from None
+    check_config(data, str(path))
+    for text in _strings(data):
+        nested = Path(text) if Path(text).is_absolute() else path.parent / text
+        if text.endswith((".yaml", ".yml", ".json")) and nested.is_file():
+            check_config_file(nested, seen)
+
+
+def _strings(value, depth: int = 0) -> Iterator[str]:
+    if depth > MAX_DEPTH:
+        return
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _strings(item, depth + 1)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _strings(item, depth + 1)

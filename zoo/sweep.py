@@ -150,19 +150,33 @@ def run_sweep(target: Target, spec: SweepSpec, out_dir: Path, max_trials: int | 
     return summarise(study, spec, target, out_dir, console)
 
 
-def collect(study, spec: SweepSpec) -> list[dict]:
+def collect(study, spec: SweepSpec, out_dir: Path) -> list[dict]:
     """One row per finished grid point: parameters, score (nan when diverged), run folder."""
     from optuna.trial import TrialState
 
     rows = {}
     for t in study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,)):
-        score = t.user_attrs.get("score")
-        rows[_key(t.params)] = {**t.params, "trial": t.number, "run_dir": t.user_attrs.get("run_dir"),
-                                "score": float("nan") if score is None else float(score),
-                                "score_name": t.user_attrs.get("score_name"),
-                                "higher_is_better": t.user_attrs.get("higher_is_better", True),
-                                "fit_seconds": t.user_attrs.get("fit_seconds")}
+        rows[_key(t.params)] = {**t.params, "trial": t.number, **trusted_attrs(t.user_attrs, out_dir)}
     return [rows[_key(p)] for p in spec.grid() if _key(p) in rows]
+
+
+def trusted_attrs(attrs: dict, out_dir: Path) -> dict:
+    """A trial's recorded results, read as data: a study database may come from someone else, so a run folder
+    outside this sweep's ``trials/`` and values of the wrong type are dropped, never followed or trusted."""
+    def number(value):
+        return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+    run_dir = attrs.get("run_dir")
+    trials = (Path(out_dir) / "trials").resolve()
+    if not isinstance(run_dir, str) or trials not in Path(run_dir).resolve().parents:
+        run_dir = None
+    score = number(attrs.get("score"))
+    name = attrs.get("score_name")
+    higher = attrs.get("higher_is_better", True)
+    return {"run_dir": run_dir, "score": float("nan") if score is None else score,
+            "score_name": name if isinstance(name, str) else None,
+            "higher_is_better": higher if isinstance(higher, bool) else True,
+            "fit_seconds": number(attrs.get("fit_seconds"))}
 
 
 def aggregate(rows: list[dict]) -> dict[tuple, dict]:
@@ -209,7 +223,7 @@ def summarise(study, spec: SweepSpec, target: Target, out_dir: Path, console) ->
 
     from .lesson_plots import plot_loss_curves, plot_sweep_heatmap
 
-    rows = collect(study, spec)
+    rows = collect(study, spec, out_dir)
     if not rows:
         console.print("[yellow]no finished trials yet")
         return {"rows": []}

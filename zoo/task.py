@@ -65,10 +65,10 @@ class ZooTask(L.LightningModule):
             backbone_lr_scale: backbone learning rate relative to the head's (e.g. 0.1 when fine-tuning).
         """
         super().__init__()
-        # Plain `dict` (not dict[str, Any]) above, so jsonargparse never instantiates a class_path inside; and a
-        # class_path that arrives another way is refused here, before anything is built.
-        check_plain({"model_kwargs": model_kwargs, "model_config": model_config}, type(self).__name__)
         self.save_hyperparameters()
+        # Plain `dict` (not dict[str, Any]) in signatures, so jsonargparse never instantiates a class_path inside;
+        # one that arrives another way (any subclass argument included) is refused here, before anything is built.
+        check_plain(dict(self.hparams), type(self).__name__)
         self.configure_models()
         self.configure_losses()
         self.configure_metrics()

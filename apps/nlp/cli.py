@@ -13,6 +13,7 @@ import lightning as L
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from zoo.checkpoint import load_task
 from zoo.errors import InputError, iter_lines, one_line, warn
 from zoo.lightning_cli import ZooCLI
 
@@ -145,7 +146,7 @@ def translate(argv: list[str]) -> int:
     ckpt = Path(args.ckpt)
     if not ckpt.is_file():
         raise FileNotFoundError(f"checkpoint {ckpt} does not exist")
-    task = TranslationTask.load_from_checkpoint(ckpt, map_location="cpu", weights_only=True).eval()
+    task = load_task(ckpt, TranslationTask)
     items = argument_items(args.sentences) if args.sentences else stdin_items(sys.stdin)
     total = len(args.sentences) if args.sentences else None
     with progress_bar(show_progress(total, args.batch_size), total) as advance:

@@ -23,7 +23,7 @@ from .tokenizer import decode, encode, load_tokenizer
 class TranslationTask(ZooTask):
     monitor, monitor_mode, headline = "val_bleu", "max", "test_bleu"
 
-    def __init__(self, *args, data_spec: dict[str, Any] | None = None, label_smoothing: float = 0.1,
+    def __init__(self, *args, data_spec: dict | None = None, label_smoothing: float = 0.1,
                  val_bleu_sentences: int = 300, beam_size: int = 4, length_penalty: float = 0.6,
                  max_decode_len: int = 80, hf_path: str | None = None, **kwargs):
         """

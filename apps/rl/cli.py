@@ -14,6 +14,7 @@ from jsonargparse import ActionConfigFile, ArgumentParser
 from rich.console import Console
 
 from zoo.errors import InputError
+from zoo.safety import check_config_files, check_plain, check_run_name, claim_folder, inside
 
 CONFIGS = Path(__file__).parent / "configs"
 
@@ -27,10 +28,14 @@ def train_main(argv: list[str]) -> int:
     parser.add_argument("--name", default=None, help="run name (default: the config's name); same name resumes")
     parser.add_argument("--runs_dir", default="runs", help="runs go to <runs_dir>/rl/<name>/")
     parser.add_class_arguments(Settings)
+    check_config_files(argv)  # a config is data: no class_path of anyone else's is imported while parsing
     cfg = parser.parse_args(argv)
     settings = Settings(**{f: cfg[f] for f in Settings.__dataclass_fields__})
-    name = cfg.name or (Path(str(cfg.config[0])).stem if cfg.get("config") else settings.game)
-    train(settings, Path(cfg.runs_dir) / "rl" / name)
+    check_plain(settings.model_kwargs, "model_kwargs")
+    name = check_run_name(cfg.name or (Path(str(cfg.config[0])).stem if cfg.get("config") else settings.game))
+    run_dir = inside(Path(cfg.runs_dir) / "rl" / name, cfg.runs_dir)
+    claim_folder(run_dir, "--name")
+    train(settings, run_dir)
     return 0
 
 

@@ -15,7 +15,7 @@ from .robustness import pgd
 
 
 class VisionTask(ClassificationTask):
-    def __init__(self, *args, data_spec: dict[str, Any] | None = None, adversarial_training: bool = False,
+    def __init__(self, *args, data_spec: dict | None = None, adversarial_training: bool = False,
                  adv_eps: float = 2 / 255, adv_steps: int = 5, eval_samples: int = 2000, **kwargs):
         """
         Args:

@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
+from zoo.checkpoint import load_task
 from zoo.errors import InputError, one_line, warn
 from zoo.lightning_cli import ZooCLI
 
@@ -58,7 +59,7 @@ def predict(argv: list[str]) -> int:
     records, failed = collect_records(args.inputs, args.strict)
     if not records:
         return _summary(failed, 0)
-    task = ActivityTask.load_from_checkpoint(ckpt, map_location="cpu", weights_only=True).eval()
+    task = load_task(ckpt, ActivityTask)
     length = int(task.hparams.data_spec.get("length") or max(len(s) for _, s in records))
     pred = predict_in_batches(task, [s for _, s in records], length, args.batch_size)
     rows = [{"name": n, "length": len(s), "prediction": round(p, 4)} for (n, s), p in zip(records, pred)]
