@@ -95,6 +95,7 @@ def load_task(path, task_class, map_location: str = "cpu"):
     if not isinstance(checkpoint, dict) or not isinstance(checkpoint.get("state_dict"), dict):
         raise InputError(f"{path}: not a Lightning checkpoint (expected a dict with a 'state_dict')")
     task = task_class(**task_hparams(checkpoint, task_class, path))
+    task.on_load_checkpoint(checkpoint)  # the task's own extras (e.g. a tokenizer), as load_from_checkpoint does
     try:
         task.load_state_dict(checkpoint["state_dict"], strict=True)
     except RuntimeError as e:

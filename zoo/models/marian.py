@@ -48,7 +48,12 @@ class MarianSeq2Seq(Seq2SeqModel):
             if not (path / "config.json").is_file():
                 raise FileNotFoundError(f"hf_path={path}: no config.json there; expected a folder written by "
                                         "MarianMTModel.save_pretrained (e.g. a downloaded Helsinki-NLP/opus-mt-en-fr)")
-            self.hf = MarianMTModel.from_pretrained(path).train()  # from_pretrained returns eval mode
+            if not (path / "model.safetensors").is_file():
+                raise FileNotFoundError(f"hf_path={path}: no model.safetensors there; only safetensors weights are "
+                                        "loaded (a pytorch_model.bin is a pickle: convert it with transformers' "
+                                        "save_pretrained(..., safe_serialization=True) on a machine you trust)")
+            # safetensors only, no remote code: a downloaded folder is data (SECURITY.md)
+            self.hf = MarianMTModel.from_pretrained(path, use_safetensors=True, trust_remote_code=False).train()
             if vocab_size and vocab_size != self.hf.config.vocab_size:
                 warnings.warn(f"{path}: the checkpoint has {self.hf.config.vocab_size} tokens, the tokenizer "
                               f"{vocab_size}; resizing the embeddings (pretrained word vectors no longer apply)",
