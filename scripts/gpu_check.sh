@@ -18,4 +18,4 @@ else
   export PYTHONPATH="$PWD:$SITE${PYTHONPATH:+:$PYTHONPATH}"
 fi
 if [ -d .gpu-data/fashion-mnist ]; then export FASHION_MNIST_ROOT="$PWD/.gpu-data/fashion-mnist"; fi
-exec $PY -m zoo.gpu_check "$@"
+exec $PY -m zoo.runtime.gpu_check "$@"

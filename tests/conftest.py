@@ -12,3 +12,10 @@ warnings.filterwarnings("ignore", ".*does not have many workers.*")
 @pytest.fixture(autouse=True)
 def _seed():
     torch.manual_seed(0)
+
+
+@pytest.fixture(autouse=True)
+def _in_a_temporary_folder(tmp_path_factory, monkeypatch):
+    """Every test runs in a fresh folder: one that writes to the working directory by mistake (a `runs/`, a
+    `gradient_health.json`) cannot touch the repository."""
+    monkeypatch.chdir(tmp_path_factory.mktemp("cwd"))

@@ -31,13 +31,15 @@ class ModelInfo:
     kinds: tuple[str, ...]
     builder: Callable[..., nn.Module]
     description: str
+    core: bool = True  # one of the course's core families (demo leaderboard, `zoo compare`), not an add-on
 
 
 _MODELS: dict[str, ModelInfo] = {}
 
 
-def register_model(fn: Callable | None = None, *, family: str, kinds: tuple[str, ...]):
-    """Decorator: register ``fn`` (a builder taking ``**kwargs``) under its function name."""
+def register_model(fn: Callable | None = None, *, family: str, kinds: tuple[str, ...], core: bool = True):
+    """Decorator: register ``fn`` (a builder taking ``**kwargs``) under its function name. ``core=False`` marks an
+    add-on family (a wrapper of another library's model) that leaderboards leave out unless asked."""
 
     def wrap(builder: Callable) -> Callable:
         name = builder.__name__
@@ -47,7 +49,7 @@ def register_model(fn: Callable | None = None, *, family: str, kinds: tuple[str,
         if unknown:
             raise ValueError(f"{name}: unknown input kinds {sorted(unknown)}; known: {sorted(KINDS)}")
         doc = (inspect.getdoc(builder) or "").split("\n")[0]
-        _MODELS[name] = ModelInfo(name, family, tuple(kinds), builder, doc)
+        _MODELS[name] = ModelInfo(name, family, tuple(kinds), builder, doc, core)
         return builder
 
     return wrap(fn) if fn is not None else wrap
@@ -74,6 +76,13 @@ def list_models(pattern: str = "*", kind: str | None = None, family: str | None 
         and (kind is None or kind in info.kinds)
         and (family is None or info.family == family)
     )
+
+
+def list_families(kind: str | None = None, core_only: bool = True) -> list[str]:
+    """Families in registration order (cnn, resnet, lstm, ...), optionally only those with a model for ``kind``."""
+    names = list_models(kind=kind)
+    families = [info.family for info in _MODELS.values() if info.name in names and (info.core or not core_only)]
+    return list(dict.fromkeys(families))
 
 
 def create_model(name: str, **kwargs) -> nn.Module:

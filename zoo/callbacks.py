@@ -50,12 +50,15 @@ def diagnose(norms: list[tuple[str, float]], vanish_ratio: float = 1e-4, vanish_
 class GradientHealth(L.Callback):
     """Log per-layer gradient norms every ``every_n_steps`` and warn, naming the layer, when they vanish or explode.
 
-    At the end of fit it writes ``gradient_health.json`` (every check's norms and verdict) and
-    ``plots/gradient_norms.png`` (norm by depth, first and last check) in the run folder.
+    With a ``run_dir``, at the end of fit it writes ``gradient_health.json`` (every check's norms and verdict) and
+    ``plots/gradient_norms.png`` (norm by depth, first and last check) there; without one it writes nothing
+    (``history`` and ``verdicts`` hold the results).
     """
 
     def __init__(self, every_n_steps: int = 50, vanish_ratio: float = 1e-4, vanish_norm: float = 1e-7,
-                 explode_norm: float = 1e3, log_norms: bool = True, plot: bool = True):
+                 explode_norm: float = 1e3, log_norms: bool = True, plot: bool = True,
+                 run_dir: str | Path | None = None):
+        self.run_dir = Path(run_dir) if run_dir is not None else None
         self.every_n_steps, self.explode_norm = every_n_steps, explode_norm
         self.vanish_ratio, self.vanish_norm = vanish_ratio, vanish_norm
         self.log_norms, self.plot = log_norms, plot
@@ -77,11 +80,11 @@ class GradientHealth(L.Callback):
                 logger.log_metrics({f"grad_norm/{n}": v for n, v in norms}, step=step)
 
     def on_fit_end(self, trainer, pl_module) -> None:
-        if not (self.history and trainer.is_global_zero):
+        if not (self.history and trainer.is_global_zero and self.run_dir is not None):
             return
-        from .report import write_json
+        from .outputs import write_json
 
-        run_dir = Path(trainer.default_root_dir)
+        run_dir = self.run_dir
         write_json(run_dir / "gradient_health.json", {
             "checks": [{"step": s, "norms": [list(t) for t in norms]} for s, norms in self.history],  # input first
             "verdicts": [{"step": s, "verdict": v, "detail": d} for s, v, d in self.verdicts]})
@@ -89,7 +92,7 @@ class GradientHealth(L.Callback):
             self.save_plot(run_dir / "plots" / "gradient_norms.png")
 
     def save_plot(self, path: Path) -> Path:
-        from .report import plot_gradient_norms
+        from .outputs import plot_gradient_norms
 
         picks = [self.history[0]] + ([self.history[-1]] if len(self.history) > 1 else [])
         return plot_gradient_norms({f"step {s}": norms for s, norms in picks}, path)

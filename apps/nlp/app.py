@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from zoo.apps import App, DemoStep, Trial
+from zoo.runtime.apps import App, DemoStep, Trial
 
 CONFIGS = Path(__file__).parent / "configs"
 
@@ -25,7 +25,7 @@ def run_translation(preset: str, runs_dir: Path, max_seconds: float | None = Non
 
 def trial_translation(trial: Trial) -> Path:
     """``generated_<preset>`` (or ``trial.config``) with the trial's overrides; returns ``<runs_dir>/nlp/<name>``."""
-    from zoo.trials import lightning_args
+    from zoo.lessons.trials import lightning_args
 
     from .cli import main as cli_main
 

@@ -15,7 +15,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from zoo.checkpoint import load_task
 from zoo.errors import InputError, iter_lines, one_line, warn
-from zoo.lightning_cli import ZooCLI
+from zoo.runtime.lightning_cli import ZooCLI
 
 from . import data  # noqa: F401  (data modules selectable by class name)
 from .corpora import MAX_CHARS

@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.table import Table
 
 from zoo._hub import read_config
-from zoo.report import write_json
+from zoo.runtime.report import write_json
 
 from .app import CONFIGS
 from .cli import main as nlp_main

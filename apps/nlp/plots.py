@@ -10,7 +10,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import torch  # noqa: E402
 
-from zoo.report import save_figure  # noqa: E402
+from zoo.runtime.report import save_figure  # noqa: E402
 
 
 def _label(tokenizer, token_id: int) -> str:

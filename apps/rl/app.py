@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from zoo.apps import App, DemoStep, Trial
+from zoo.runtime.apps import App, DemoStep, Trial
 
 CONFIGS = Path(__file__).parent / "configs"
 

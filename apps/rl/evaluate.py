@@ -11,7 +11,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-from zoo.report import save_figure  # noqa: E402
+from zoo.runtime.report import save_figure  # noqa: E402
 
 from .arena import MatchResult, play_match  # noqa: E402
 from .games import Game  # noqa: E402

@@ -23,7 +23,7 @@ from safetensors.torch import load_file
 from torch.utils.data import DataLoader, RandomSampler, TensorDataset
 
 from zoo import model_info, save_pretrained
-from zoo.report import write_json
+from zoo.runtime.report import write_json
 
 from .arena import play_match
 from .checks import check_settings

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from zoo.apps import App, DemoStep, Trial
+from zoo.runtime.apps import App, DemoStep, Trial
 
 PDE_CONFIGS = Path(__file__).parent / "pde" / "configs"
 GENOMICS_CONFIGS = Path(__file__).parent / "genomics" / "configs"
@@ -33,7 +33,7 @@ def main(argv: list[str]) -> int:
 
 def _run_trial(sub: str, config: Path, trial: Trial) -> Path:
     """`zoo science <sub> fit -c config` with the trial's overrides; returns ``<runs_dir>/<sub>/<name>``."""
-    from zoo.trials import lightning_args
+    from zoo.lessons.trials import lightning_args
 
     config = trial.config or config
     if not config.is_file():

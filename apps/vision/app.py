@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from zoo.apps import App, DemoStep, Trial
+from zoo.runtime.apps import App, DemoStep, Trial
 
 CONFIGS = Path(__file__).parent / "configs"
 
@@ -34,7 +34,7 @@ def run_images(preset: str, runs_dir: Path, max_seconds: float | None = None) ->
 
 def trial_images(trial: Trial) -> Path:
     """The preset (or ``trial.config``) with the trial's overrides; returns ``<runs_dir>/vision/<name>``."""
-    from zoo.trials import lightning_args
+    from zoo.lessons.trials import lightning_args
 
     from .cli import main as cli_main
 

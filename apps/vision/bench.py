@@ -13,7 +13,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from zoo.report import write_json
+from zoo.runtime.report import write_json
 
 from .app import CONFIGS
 from .cli import main as vision_main

@@ -14,7 +14,7 @@ from rich.table import Table
 
 from zoo.checkpoint import load_task as load_checkpoint
 from zoo.errors import InputError, RefusedFile, one_line, read_text, warn
-from zoo.lightning_cli import ZooCLI
+from zoo.runtime.lightning_cli import ZooCLI
 from zoo.safety import check_plain
 
 from . import data, imagefolder  # noqa: F401  (data modules selectable by class name)
@@ -128,7 +128,7 @@ def print_predictions(results: list[dict], spec: dict, k: int) -> None:
 
 
 def evaluate_cmd(argv: list[str]) -> int:
-    from zoo.lightning_cli import print_summary
+    from zoo.runtime.lightning_cli import print_summary
 
     from .evaluation import evaluate
 

@@ -13,7 +13,7 @@ import torch.nn as nn
 from torchmetrics.functional.classification import multiclass_calibration_error, multiclass_confusion_matrix
 
 from zoo.cache import cache_dir
-from zoo.report import write_json
+from zoo.runtime.report import write_json
 
 from . import plots
 from .robustness import CORRUPTIONS, SEVERITIES, accuracy, adversarial_accuracy, cached_corruption, pgd

@@ -14,7 +14,7 @@ import pytest
 import torch
 import yaml
 
-from zoo import cli
+from zoo.runtime import cli
 
 CONFIGS = Path(__file__).resolve().parents[2] / "apps" / "vision" / "configs"
 

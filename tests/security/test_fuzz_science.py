@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from apps.science.checks import LIMIT
+from zoo.arrays import LIMIT
 from apps.science.genomics.cli import _records_of
 from apps.science.genomics.readers import iter_fasta, read_fasta, read_table, read_values
 from apps.science.pde.data import load_arrays

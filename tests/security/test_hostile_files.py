@@ -11,7 +11,7 @@ import torch
 from PIL import Image
 
 from tests.security.conftest import CONFIGS, copy_run, poisoned_checkpoint, popen_payload, write_yaml
-from zoo import cli
+from zoo.runtime import cli
 
 
 def run_refused(argv: list[str], capsys) -> str:
@@ -165,7 +165,7 @@ def test_rl_settings_refuse_foreign_classes(tmp_path, marker, capsys):
 
 def test_a_sweep_database_is_read_as_data(tmp_path, marker):
     """A stranger's study.db: results of the wrong type and run folders outside the sweep are dropped."""
-    from zoo.sweep import trusted_attrs
+    from zoo.lessons.sweep import trusted_attrs
 
     out = tmp_path / "sweep"
     (out / "trials" / "t0").mkdir(parents=True)

@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from zoo import cli, demo
-from zoo.apps import App, DemoStep
+from zoo.runtime import cli, demo
+from zoo.runtime.apps import App, DemoStep
 
 
 def test_zoo_models_lists_with_pattern(capsys):

@@ -58,7 +58,7 @@ def test_callback_warns_naming_the_layer_and_plots(tmp_path):
     task = ClassificationTask(model="cnn_small", model_kwargs=dict(in_channels=1, num_outputs=3, depth=DEPTH,
                                                                    norm="none"))
     bad_init(task.model, 0.05)
-    health = GradientHealth(every_n_steps=1, log_norms=False)
+    health = GradientHealth(every_n_steps=1, log_norms=False, run_dir=tmp_path)
     trainer = quiet_trainer(max_steps=2, limit_val_batches=0, callbacks=[health], default_root_dir=tmp_path)
     with pytest.warns(UserWarning, match=r"vanishing gradients at step 0: gradient norm of model\.layers\.\d+"):
         trainer.fit(task, datamodule=BlobsDataModule())
@@ -70,7 +70,15 @@ def test_callback_stays_quiet_on_a_resnet(recwarn, tmp_path):
     task = ClassificationTask(model="resnet_small", model_kwargs=dict(in_channels=1, num_outputs=3,
                                                                       depth=DEPTH // 2))
     bad_init(task.model, 0.05)
-    health = GradientHealth(every_n_steps=1, log_norms=False, plot=False)
+    health = GradientHealth(every_n_steps=1, log_norms=False, plot=False)  # no run_dir: writes nothing
     quiet_trainer(max_steps=3, limit_val_batches=0, callbacks=[health]).fit(task, datamodule=BlobsDataModule())
     assert [v for _, v, _ in health.verdicts] == ["healthy"] * 3
     assert not [w for w in recwarn if "GradientHealth" in str(w.message)]
+
+
+def test_without_a_run_folder_nothing_is_written(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    task = ClassificationTask(model="cnn_small", model_kwargs=dict(in_channels=1, num_outputs=3))
+    health = GradientHealth(every_n_steps=1, log_norms=False)
+    quiet_trainer(max_steps=2, limit_val_batches=0, callbacks=[health]).fit(task, datamodule=BlobsDataModule())
+    assert health.history and not list(tmp_path.iterdir())

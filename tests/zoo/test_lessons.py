@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 from optuna.distributions import CategoricalDistribution
 
-from zoo import cli
-from zoo.apps import App, DemoStep, Trial
-from zoo.compare import run_compare
-from zoo.study import verdict
-from zoo.sweep import SweepSpec, open_study, run_sweep
-from zoo.trials import Target, lightning_args, parse_budget, read_result
+from zoo.lessons.compare import run_compare
+from zoo.lessons.study import verdict
+from zoo.lessons.sweep import SweepSpec, open_study, run_sweep
+from zoo.lessons.trials import Target, lightning_args, parse_budget, read_result
+from zoo.runtime import cli
+from zoo.runtime.apps import App, DemoStep, Trial
 
 
 def fake_metrics(run_dir: Path, score: float, higher: bool = True, loss0: float = 2.0) -> Path:
@@ -150,7 +150,7 @@ def test_bad_input_is_refused_before_training(argv, message, tmp_path, monkeypat
     calls = []
     app = App("vision", "fake vision", lambda a: 0, (DemoStep("images", lambda *a: None, trial=calls.append,
                                                               kind="image"),))
-    monkeypatch.setattr("zoo.apps.discover_apps", lambda: {"vision": app})
+    monkeypatch.setattr("zoo.runtime.apps.discover_apps", lambda: {"vision": app})
     monkeypatch.chdir(tmp_path)
     with pytest.raises(SystemExit) as e:
         cli.main(argv + ["--out", str(tmp_path / "out")])
@@ -160,7 +160,7 @@ def test_bad_input_is_refused_before_training(argv, message, tmp_path, monkeypat
 
 
 def test_demo_report_includes_the_quick_sweep_and_leaderboard(tmp_path, monkeypatch):
-    from zoo import demo
+    from zoo.runtime import demo
 
     fake = FakeApp()
 

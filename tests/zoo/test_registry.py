@@ -7,8 +7,8 @@ import torch
 from rich.console import Console
 
 import zoo
-from zoo.cli import models_table
 from zoo.reference import REFERENCE_KWARGS, build_reference, example_input
+from zoo.runtime.cli import models_table
 
 CASES = [(name, kind) for name in zoo.list_models() for kind in zoo.model_info(name).kinds]
 

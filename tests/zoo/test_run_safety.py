@@ -9,10 +9,10 @@ import torch
 
 import zoo
 from tests.zoo.helpers import BlobsDataModule, quiet_trainer
-from zoo import cli
 from zoo.callbacks import LastCheckpoint, StopOnNonFinite
 from zoo.checkpoint import SafeCheckpointIO
 from zoo.errors import Diverged, RefusedFile
+from zoo.runtime import cli
 from zoo.task import ClassificationTask
 
 CONFIG = Path(__file__).resolve().parents[2] / "apps" / "vision" / "configs" / "digits_demo.yaml"

@@ -4,8 +4,8 @@ import math
 
 import pytest
 
+from zoo.lessons.tuning import lr_find, lr_grid, lr_search, parse_grid
 from zoo.task import ClassificationTask
-from zoo.tuning import lr_find, lr_grid, lr_search, parse_grid
 
 from .helpers import BlobsDataModule
 

@@ -109,7 +109,7 @@ class MarianSeq2Seq(Seq2SeqModel):
         raise NotImplementedError("MarianSeq2Seq keeps one shared vocabulary; build it with the new vocab_size")
 
 
-@register_model(family="marian", kinds=("seq2seq",))
+@register_model(family="marian", core=False, kinds=("seq2seq",))
 def marian(**kwargs) -> MarianSeq2Seq:
     """Hugging Face Marian (OPUS-MT architecture): a local checkpoint with hf_path, else a small random one."""
     return build(MarianSeq2Seq, {}, kwargs)

@@ -40,19 +40,19 @@ class TorchvisionResNet(ZooModel):
         return self.body(x)  # (B, 512) for ResNet-18/34, (B, 2048) for ResNet-50
 
 
-@register_model(family="torchvision", kinds=("image",))
+@register_model(family="torchvision", core=False, kinds=("image",))
 def tv_resnet18(**kwargs) -> TorchvisionResNet:
     """torchvision ResNet-18 (11M parameters), random init."""
     return build(TorchvisionResNet, dict(arch="resnet18"), kwargs)
 
 
-@register_model(family="torchvision", kinds=("image",))
+@register_model(family="torchvision", core=False, kinds=("image",))
 def tv_resnet34(**kwargs) -> TorchvisionResNet:
     """torchvision ResNet-34, random init."""
     return build(TorchvisionResNet, dict(arch="resnet34"), kwargs)
 
 
-@register_model(family="torchvision", kinds=("image",))
+@register_model(family="torchvision", core=False, kinds=("image",))
 def tv_resnet50(**kwargs) -> TorchvisionResNet:
     """torchvision ResNet-50 (bottleneck blocks), random init."""
     return build(TorchvisionResNet, dict(arch="resnet50"), kwargs)

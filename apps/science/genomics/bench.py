@@ -15,8 +15,8 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from zoo.apps import as_duration
-from zoo.report import write_json
+from zoo.runtime.apps import as_duration
+from zoo.runtime.report import write_json
 
 from ..app import GENOMICS_CONFIGS
 from .cli import main as genomics_main

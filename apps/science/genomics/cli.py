@@ -16,7 +16,7 @@ from rich.table import Table
 
 from zoo.checkpoint import load_task
 from zoo.errors import InputError, one_line, warn
-from zoo.lightning_cli import ZooCLI
+from zoo.runtime.lightning_cli import ZooCLI
 
 from .data import GenomicsDataModule  # noqa: F401  (selectable by class name)
 from .readers import iter_fasta

@@ -13,7 +13,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from ..checks import check_not_constant
+from zoo.arrays import check_not_constant
+
 from ..loaders import TensorDataModule
 from . import readers, synthetic
 from .sequences import one_hot

@@ -14,7 +14,7 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 from scipy.stats import pearsonr, spearmanr  # noqa: E402
 
-from zoo.report import save_figure  # noqa: E402
+from zoo.runtime.report import save_figure  # noqa: E402
 
 BASE_COLOURS = ["tab:green", "tab:blue", "tab:orange", "tab:red"]  # A, C, G, T
 

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import numpy as np
 
+from zoo.arrays import float32_value
 from zoo.errors import InputError, read_text
 
-from ..checks import float32_value
 from .sequences import check_sequence
 
 Records = tuple[list[str], list[str], np.ndarray, list[str]]

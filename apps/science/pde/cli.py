@@ -6,7 +6,7 @@ import argparse
 
 import lightning as L
 
-from zoo.lightning_cli import ZooCLI
+from zoo.runtime.lightning_cli import ZooCLI
 
 from .data import PDEDataModule  # noqa: F401  (selectable by class name)
 from .generate import PDES, generate

@@ -17,9 +17,9 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from zoo.arrays import check_not_constant, float32_array
 from zoo.errors import InputError
 
-from ..checks import check_not_constant, float32_array
 from ..loaders import TensorDataModule
 from .generate import generate, get_pde, solve_at, subsample, subsample_step
 

@@ -19,10 +19,10 @@ from pathlib import Path
 import numpy as np
 from rich.progress import Progress
 
+from zoo.arrays import float32_array
 from zoo.cache import cache_dir
 from zoo.errors import InputError
 
-from ..checks import float32_array
 from .burgers import burgers_exact, burgers_spectral
 from .darcy import darcy_coefficients, darcy_solve
 from .grf import periodic_grf_1d, periodic_grf_2d

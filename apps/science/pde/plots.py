@@ -11,7 +11,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
-from zoo.report import save_figure  # noqa: E402
+from zoo.runtime.report import save_figure  # noqa: E402
 
 
 def plot_predictions(x: torch.Tensor, y: torch.Tensor, pred: torch.Tensor, err: torch.Tensor, out_png: Path,

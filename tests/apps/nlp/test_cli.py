@@ -7,7 +7,7 @@ from apps.nlp.app import APP
 from apps.nlp.app import __file__ as nlp_app_file
 from apps.nlp.cli import main as nlp_main
 from apps.nlp.finetune import main as finetune_main
-from zoo.apps import discover_apps
+from zoo.runtime.apps import discover_apps
 
 CONFIG = str(Path(nlp_app_file).parent / "configs" / "generated_quick.yaml")
 

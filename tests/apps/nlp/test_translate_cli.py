@@ -66,7 +66,7 @@ def test_an_undecodable_argument_is_reported_not_crashed_on(ckpt, capsys):
 
 
 def test_strict_stops_at_the_first_bad_line_after_printing_those_before(ckpt, monkeypatch, capsys):
-    from zoo.cli import main as zoo_main
+    from zoo.runtime.cli import main as zoo_main
 
     with_stdin(monkeypatch, b"the cat.\n   \n" + b"x" * 401 + b"\nthe dog.\n")
     assert zoo_main(["nlp", "translate", "--ckpt", ckpt, "--beam", "1", "--strict"]) == 2

@@ -16,7 +16,7 @@ from apps.science.genomics.sequences import decode, fit_length, one_hot, random_
 from apps.science.genomics.synthetic import MOTIFS, generate, revcomp
 from apps.science.genomics.task import ActivityTask
 
-SHARED = Path("../shared/data/genomics")
+SHARED = Path(__file__).resolve().parents[3].parent / "shared" / "data" / "genomics"
 
 
 def test_one_hot_and_reverse_complement_are_exact_inverses():

@@ -122,7 +122,7 @@ def test_generate_cli(tmp_path, capsys):
 
 def test_science_app_is_registered_with_presets_for_every_demo_step():
     from apps.science.app import APP, GENOMICS_CONFIGS, PDE_CONFIGS
-    from zoo.apps import discover_apps
+    from zoo.runtime.apps import discover_apps
 
     assert discover_apps()["science"] is APP
     assert [s.name for s in APP.demo_steps] == ["pde", "genomics"]
@@ -144,7 +144,7 @@ def test_every_preset_names_real_models_and_data_arguments(app):
 
     module = {"pde": pdata.PDEDataModule, "genomics": gdata.GenomicsDataModule}[app]
     accepted = set(inspect.signature(module.__init__).parameters)
-    configs = sorted((Path("apps/science") / app / "configs").glob("*.yaml"))
+    configs = sorted((Path(__file__).resolve().parents[3] / "apps" / "science" / app / "configs").glob("*.yaml"))
     assert configs
     for config in configs:
         cfg = yaml.safe_load(config.read_text())

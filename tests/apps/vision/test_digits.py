@@ -61,7 +61,7 @@ def test_fit_writes_the_run_folder_and_resumes(tmp_path):
 
 
 def test_app_is_installed_as_entry_point():
-    from zoo.apps import discover_apps
+    from zoo.runtime.apps import discover_apps
 
     apps = discover_apps()
     assert apps["vision"] is APP and [s.name for s in APP.demo_steps] == ["images"]
@@ -70,13 +70,15 @@ def test_app_is_installed_as_entry_point():
             assert (CONFIGS / f"{dataset}_{preset}.yaml").is_file(), (dataset, preset)
 
 
-def test_every_preset_parses_and_runs_one_batch(tmp_path):
+def test_every_preset_parses_and_runs_one_batch(tmp_path, monkeypatch):
     from apps.vision.data import FashionMNISTDataModule
+
+    monkeypatch.chdir(CONFIGS.parents[2])  # presets name data paths as a user runs them: from the checkout
 
     for config in sorted(CONFIGS.glob("*.yaml")):
         if config.stem.startswith("fashion") and not FashionMNISTDataModule.available():
             continue  # needs Debian's dataset-fashion-mnist
-        if config.stem.startswith("cifar10jpg") and not (Path.cwd() / "../shared/data/images").is_dir():
+        if config.stem.startswith("cifar10jpg") and not Path("../shared/data/images").is_dir():
             continue  # needs ../shared beside the checkout
         vision_main(["fit", "-c", str(config), "--name", config.stem, "--runs_dir", str(tmp_path),
                      "--trainer.accelerator", "cpu", "--trainer.fast_dev_run", "true",

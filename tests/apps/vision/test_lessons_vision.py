@@ -3,7 +3,7 @@
 import json
 from pathlib import Path
 
-from zoo import cli
+from zoo.runtime import cli
 
 DIGITS = str(Path(__file__).parents[3] / "apps" / "vision" / "configs" / "digits_quick.yaml")
 

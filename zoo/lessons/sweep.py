@@ -21,8 +21,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .apps import Trial
-from .report import write_json
+from ..runtime.apps import Trial
+from ..runtime.report import write_json
 from .trials import Target, check_supported, lesson_console, loss_curve, mean_pm, read_result
 
 
@@ -221,7 +221,7 @@ def best_lr_slope(rows: list[dict], higher: bool, schedule) -> dict | None:
 def summarise(study, spec: SweepSpec, target: Target, out_dir: Path, console) -> dict:
     from rich.table import Table
 
-    from .lesson_plots import plot_loss_curves, plot_sweep_heatmap
+    from .plots import plot_loss_curves, plot_sweep_heatmap
 
     rows = collect(study, spec, out_dir)
     if not rows:

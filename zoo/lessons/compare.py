@@ -15,9 +15,9 @@ from pathlib import Path
 
 import numpy as np
 
-from ._registry import model_info
-from .apps import Trial
-from .report import write_json
+from .._registry import model_info
+from ..runtime.apps import Trial
+from ..runtime.report import write_json
 from .trials import (
     Target,
     check_families,
@@ -137,7 +137,7 @@ def cell_summary(c: dict) -> dict:
 def leaderboard(cells: list[dict], out_dir: Path, preset: str, seeds: int, seconds: float, console) -> dict:
     from rich.table import Table
 
-    from .lesson_plots import plot_leaderboard_heatmap
+    from .plots import plot_leaderboard_heatmap
 
     rows = [cell_summary(c) for c in cells]
     by_app: dict[str, list[dict]] = {}

@@ -13,10 +13,10 @@ import json
 import math
 from pathlib import Path
 
-from .apps import Trial
-from .callbacks import diagnose
-from .init import SCHEMES
-from .report import write_json
+from ..callbacks import diagnose
+from ..init import SCHEMES
+from ..runtime.apps import Trial
+from ..runtime.report import write_json
 from .trials import (
     Target,
     check_families,
@@ -115,7 +115,7 @@ def summarise_run(run_dir: Path, family: str, depth: int, init: str, model: str)
 def report(rows: list[dict], target: Target, budget: tuple[float, str], out_dir: Path, console) -> dict:
     from rich.table import Table
 
-    from .lesson_plots import plot_depth_study, plot_norm_profiles
+    from .plots import plot_depth_study, plot_norm_profiles
 
     metric = rows[0]["score_name"] if rows else "score"
     table = Table(title=f"depth study {target.label}: {budget[0]:g} {budget[1]} per configuration")

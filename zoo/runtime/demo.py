@@ -58,9 +58,9 @@ def results_table(results: list[dict], title: str) -> Table:
 def run_lessons(preset: str, runs_dir: Path, only: list[str] | None = None, console: Console | None = None) -> list[dict]:
     """The course's lessons in miniature on the step that hosts them (``DemoStep.lessons``): a 3 x 2 learning-rate x
     batch-size sweep of one epoch per trial, and a one-seed leaderboard of the four core families."""
-    from .compare import run_compare
-    from .sweep import SweepSpec, run_sweep
-    from .trials import Target
+    from ..lessons.compare import run_compare
+    from ..lessons.sweep import SweepSpec, run_sweep
+    from ..lessons.trials import Target
 
     console = console or Console()
     hosts = [Target(a.name, s) for a in discover_apps().values() for s in a.demo_steps

@@ -8,7 +8,7 @@ from pathlib import Path
 import matplotlib.ticker
 import numpy as np
 
-from .report import plt, save_figure
+from ..runtime.report import plt, save_figure
 
 
 def _annotated_heatmap(ax, values: np.ndarray, text: list[list[str]], xlabels, ylabels, cmap: str):

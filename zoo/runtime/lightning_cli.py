@@ -19,12 +19,12 @@ from lightning.pytorch.loggers import CSVLogger, TensorBoardLogger
 from rich.console import Console
 from rich.table import Table
 
-from ._hub import save_pretrained
-from .callbacks import FitTimer, GradientHealth, LastCheckpoint, StopOnNonFinite
-from .checkpoint import LIGHTNING_KEYS, SafeCheckpointIO
-from .errors import InputError
+from .._hub import save_pretrained
+from ..callbacks import FitTimer, GradientHealth, LastCheckpoint, StopOnNonFinite
+from ..checkpoint import LIGHTNING_KEYS, SafeCheckpointIO
+from ..errors import InputError
+from ..safety import check_config, check_config_files, check_plain, check_run_name, claim_folder, inside
 from .report import plot_curves, write_json
-from .safety import check_config, check_config_files, check_plain, check_run_name, claim_folder, inside
 
 
 class ZooCLI(LightningCLI):
@@ -109,7 +109,7 @@ class ZooCLI(LightningCLI):
         self.fit_timer = FitTimer()
         callbacks.append(self.fit_timer)
         if cfg.gradient_health_every > 0:
-            callbacks.append(GradientHealth(every_n_steps=cfg.gradient_health_every))
+            callbacks.append(GradientHealth(every_n_steps=cfg.gradient_health_every, run_dir=run_dir))
         kwargs["callbacks"] = callbacks
         plugins = trainer_cfg.get("plugins") or []
         kwargs["plugins"] = (plugins if isinstance(plugins, list) else [plugins]) + [SafeCheckpointIO()]
@@ -202,7 +202,7 @@ def _validation(monitor: str, mode: str, ckpt, csv_logs: list[Path]) -> dict:
 
 
 def _family(name: str) -> str:
-    from ._registry import model_info
+    from .._registry import model_info
 
     return model_info(name).family
 

@@ -45,7 +45,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def dispatch(argv: list[str]) -> int:
-    from zoo.apps import discover_apps
+    from zoo.runtime.apps import discover_apps
 
     apps = discover_apps()
     if argv and argv[0] in apps:  # everything after the app name is the app's own
@@ -76,7 +76,7 @@ def dispatch(argv: list[str]) -> int:
         Console().print(models_table(args.pattern, args.kind))
         return 0
     if args.command == "demo":
-        from zoo.demo import main as demo_main
+        from zoo.runtime.demo import main as demo_main
 
         return demo_main(args.preset, args.runs_dir, args.apps.split(",") if args.apps else None,
                          lessons=not args.no_lessons)
@@ -133,15 +133,15 @@ def run_lesson(args, apps) -> int:
     import json
     from pathlib import Path
 
-    from zoo.trials import parse_budget, resolve_targets
-    from zoo.tuning import parse_grid
+    from zoo.lessons.trials import parse_budget, resolve_targets
+    from zoo.lessons.tuning import parse_grid
 
     config = Path(args.config) if getattr(args, "config", None) else None
     if config is not None and not config.is_file():
         raise ValueError(f"config {config} not found")
     targets = resolve_targets(args.app, apps)
     if args.command == "compare":
-        from zoo.compare import run_compare
+        from zoo.lessons.compare import run_compare
 
         out = Path(args.out or f"runs/compare/{args.app.replace('/', '-').replace(',', '+')}")
         run_compare(targets, _list(args.families, str, "--families"), out, args.preset, args.seeds,
@@ -153,7 +153,7 @@ def run_lesson(args, apps) -> int:
     budget = parse_budget(args.budget)
     slug = target.label.replace("/", "-")
     if args.command == "sweep":
-        from zoo.sweep import SweepSpec, run_sweep
+        from zoo.lessons.sweep import SweepSpec, run_sweep
 
         if args.max_trials is not None and args.max_trials < 0:
             raise ValueError(f"--max-trials must be 0 or more, got {args.max_trials}")
@@ -164,7 +164,7 @@ def run_lesson(args, apps) -> int:
         spec.validate()
         run_sweep(target, spec, Path(args.out or f"runs/sweep/{slug}"), args.max_trials, storage=args.storage)
         return 0
-    from zoo.study import run_depth_study
+    from zoo.lessons.study import run_depth_study
 
     try:
         extra = json.loads(args.model_kwargs)

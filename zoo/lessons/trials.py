@@ -13,8 +13,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from ._registry import list_models, model_info
-from .apps import App, DemoStep, Trial, as_duration, discover_apps
+from .._registry import list_models, model_info
+from ..runtime.apps import App, DemoStep, Trial, as_duration, discover_apps
 
 
 def lesson_console():
@@ -39,7 +39,7 @@ def parse_budget(spec: str) -> tuple[float, str]:
 
 
 def lightning_args(trial: Trial) -> list[str]:
-    """The LightningCLI arguments (``zoo.lightning_cli.ZooCLI``) that apply ``trial`` on top of a preset."""
+    """The LightningCLI arguments (``zoo.runtime.lightning_cli.ZooCLI``) that apply ``trial`` on top of a preset."""
     args = ["--name", trial.name, "--runs_dir", str(trial.runs_dir)]
     if trial.lr is not None:
         args += ["--model.lr", repr(float(trial.lr))]
@@ -149,7 +149,7 @@ def read_result(run_dir: Path) -> dict:
 
 def loss_curve(run_dir: Path) -> list[tuple[float, float]]:
     """(step, training loss) from a run's CSV log; empty when there is none."""
-    from .report import read_csv_log
+    from ..runtime.report import read_csv_log
 
     logs = sorted((Path(run_dir) / "csv").glob("metrics*.csv"), key=lambda p: p.stat().st_mtime)
     series = read_csv_log(logs, by="step") if logs else {}

@@ -1,4 +1,4 @@
-"""Checks both science apps make on numbers before anything trains, in the dtype the models use (float32).
+"""Checks every data reader makes on numbers before anything trains, in the dtype the models use (float32).
 
 A value can be finite in the file (float64, or a big integer) and still turn into inf when cast to float32, or
 overflow once it is squared and summed (the standard deviation that normalises targets, the L2 norms of the PDE
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from zoo.errors import InputError
+from .errors import InputError
 
 # Largest magnitude accepted: its square summed over a million points (a 1024^2 grid, a million sequences) is
 # ~1e36, still below float32's maximum (3.4e38), so statistics and losses stay finite.

@@ -19,7 +19,7 @@ ENTRY_POINT_GROUP = "zoo_suite.apps"
 class Trial:
     """One training run that `zoo sweep|study|compare` asks of an app: the step's preset, changed only where a field
     is set (None keeps the preset's value). The run goes to ``runs_dir`` under ``name`` and must leave a
-    ``metrics.json`` as written by ``zoo.lightning_cli.finish_run``."""
+    ``metrics.json`` as written by ``zoo.runtime.lightning_cli.finish_run``."""
 
     preset: str
     name: str
@@ -44,7 +44,7 @@ class DemoStep:
 
     ``run(preset, runs_dir, max_seconds)`` trains and evaluates with the named preset ("demo", "quick", "gpu"),
     stops training after ``max_seconds`` when given, and returns the run folder, which must hold a
-    ``metrics.json`` as written by ``zoo.lightning_cli.finish_run``.
+    ``metrics.json`` as written by ``zoo.runtime.lightning_cli.finish_run``.
 
     ``trial(Trial)`` (optional) runs the step's preset with overrides, for `zoo sweep|study|compare`; ``kind`` is
     the zoo input kind its models take (it picks a model per family); ``config_for(preset)`` gives the preset's
@@ -58,6 +58,7 @@ class DemoStep:
     kind: str | None = None
     config_for: Callable[[str], Path] | None = None  # preset name -> its config file
     lessons: bool = False  # this (cheap) step hosts `zoo demo`'s quick sweep and leaderboard
+    bench: Path | None = None  # the step's benchmark matrix (YAML, see zoo.runtime.bench), run by `zoo bench`
     supports: Sequence[str] = ("lr", "batch_size", "schedule", "seed", "model", "model_kwargs", "init", "budget",
                                "max_seconds", "gradient_health_every")
 
@@ -78,7 +79,7 @@ def discover_apps() -> dict[str, App]:
     for ep in entry_points(group=ENTRY_POINT_GROUP):
         app = ep.load()
         if not isinstance(app, App):
-            raise TypeError(f"entry point {ep.name} = {ep.value} (group {ENTRY_POINT_GROUP}) must be a zoo.apps.App, "
+            raise TypeError(f"entry point {ep.name} = {ep.value} (group {ENTRY_POINT_GROUP}) must be a zoo.runtime.apps.App, "
                             f"got {type(app).__name__}")
         found[app.name] = app
     return dict(sorted(found.items()))

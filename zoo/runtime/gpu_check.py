@@ -17,7 +17,7 @@ from .report import write_json
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m zoo.gpu_check", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m zoo.runtime.gpu_check", description=__doc__)
     parser.add_argument("--max-seconds", type=float, default=90, help="training time limit per step")
     parser.add_argument("--runs-dir", default="runs/gpu-check")
     parser.add_argument("--apps", help="comma-separated app names (default: all)")
