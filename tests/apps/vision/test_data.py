@@ -3,24 +3,14 @@
 import tarfile
 from pathlib import Path
 
-import numpy as np
 import pytest
 import torch
-from PIL import Image
 
 from apps.vision.data import FashionMNISTDataModule, TorchvisionDataModule, read_idx
 from apps.vision.imagefolder import ImageFolderDataModule
+from tests.apps.vision.images import make_folder
 
 SHARED_CIFAR = Path(__file__).resolve().parents[3].parent / "shared" / "data" / "images" / "cifar10-test-jpg.tar.gz"
-
-
-def make_folder(root: Path, per_class: int = 6) -> Path:
-    rng = np.random.default_rng(0)
-    for cls in ("cat", "dog"):
-        (root / cls).mkdir(parents=True)
-        for i in range(per_class):
-            Image.fromarray(rng.integers(0, 255, (12, 10, 3), dtype=np.uint8)).save(root / cls / f"{i}.png")
-    return root
 
 
 def test_image_folder_loads_resizes_and_splits(tmp_path):

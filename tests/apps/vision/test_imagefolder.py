@@ -13,7 +13,12 @@ from PIL import Image, ImageFile
 
 from apps.vision import imagefolder
 from apps.vision.imagefolder import ImageFolderDataModule, load_image
+from tests.apps.vision.images import make_folder
 from zoo.errors import InputError
+
+
+def make_folder_3(root: Path) -> Path:
+    return make_folder(root, per_class=3)
 
 
 def blank_png(path: Path, width: int, height: int) -> Path:
@@ -27,15 +32,6 @@ def blank_png(path: Path, width: int, height: int) -> Path:
     header = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)  # bit depth 1, greyscale
     path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b""))
     return path
-
-
-def make_folder(root: Path, per_class: int = 3) -> Path:
-    rng = np.random.default_rng(0)
-    for cls in ("cat", "dog"):
-        (root / cls).mkdir(parents=True)
-        for i in range(per_class):
-            Image.fromarray(rng.integers(0, 255, (12, 10, 3), dtype=np.uint8)).save(root / cls / f"{i}.png")
-    return root
 
 
 @pytest.fixture
@@ -59,7 +55,7 @@ def test_oversized_images_are_refused_from_the_header(tmp_path, no_decoding, wid
 
 
 def test_skip_bad_skips_a_decompression_bomb(tmp_path):
-    root = make_folder(tmp_path / "imgs")
+    root = make_folder_3(tmp_path / "imgs")
     blank_png(root / "cat" / "bomb.png", 20000, 20000)
     with pytest.warns(UserWarning, match=r"skipping .*bomb\.png: image too large"):
         dm = ImageFolderDataModule(str(root), image_size=16, skip_bad=True)
