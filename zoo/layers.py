@@ -1,4 +1,5 @@
-"""Small blocks shared by the families: activations, position encodings, pooling and the heads per kind."""
+"""Small blocks shared by the families: activations, position encodings, pooling and the head blocks (which head
+a kind gets is the model contract's choice: ``zoo.models._base.head_for_kind``)."""
 
 from __future__ import annotations
 
@@ -118,12 +119,3 @@ class PolicyValueHead(nn.Module):
     def forward(self, feats: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         return self.policy(feats), self.value(feats).squeeze(-1)
 
-
-def make_head(kind: str, in_dim: int, num_outputs: int, *, ndim: int = 1, board_size=(8, 8), dropout: float = 0.0,
-              activation: str = "gelu") -> nn.Module:
-    """The head for an input kind: pooled kinds get a linear classifier, grids keep their grid."""
-    if kind == "field":
-        return FieldHead(in_dim, num_outputs, ndim, activation=activation)
-    if kind == "board":
-        return PolicyValueHead(in_dim, num_outputs, tuple(board_size))
-    return ClassifierHead(in_dim, num_outputs, dropout)

@@ -84,21 +84,7 @@ class Seq2SeqModel(ZooModel):
         head_ids = {id(p) for p in self.head_parameters()}
         return (p for p in self.parameters() if id(p) not in head_ids)
 
-    # -- inputs ------------------------------------------------------------------------------------
-    def check_tokens(self, x: torch.Tensor, name: str, vocab: int, layout: str = "(B, S)") -> None:
-        want = (f"{self.model_name or type(self).__name__} (in_kind='seq2seq') expects {name} as {layout} int64 "
-                f"token ids in [0, {vocab})")
-        if not isinstance(x, torch.Tensor):
-            raise TypeError(f"{want}; got {type(x).__name__}")
-        if x.dim() != len(layout.strip("(),").split(", ")):
-            raise ValueError(f"{want}; got a {x.dim()}-D tensor of shape {tuple(x.shape)}")
-        if x.is_floating_point() or x.is_complex() or x.dtype == torch.bool:
-            raise ValueError(f"{want}; got dtype {x.dtype}")
-        if x.dim() == 2 and x.shape[1] == 0:
-            raise ValueError(f"{want}; got an empty sequence, shape {tuple(x.shape)}")
-        if x.numel() and (int(x.min()) < 0 or int(x.max()) >= vocab):
-            raise ValueError(f"{want}; got ids from {int(x.min())} to {int(x.max())}")
-
+    # -- inputs (check_tokens is the contract's, in _base) ---------------------------------------------
     def validate(self, src: torch.Tensor, tgt_in: torch.Tensor | None = None) -> None:
         self.check_tokens(src, "src", self.src_vocab)
         if tgt_in is not None:

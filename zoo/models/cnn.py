@@ -9,7 +9,7 @@ import torch
 import torch.nn as nn
 
 from .._registry import register_model
-from ..layers import batch_norm_nd, conv_nd, downsample, make_activation, make_head, masked_mean
+from ..layers import batch_norm_nd, conv_nd, downsample, make_activation, masked_mean
 from ._base import ZooModel, build, spatial_ndim
 
 POOLING_KINDS = ("image", "sequence")  # kinds whose output is one vector, so the grid may shrink
@@ -39,9 +39,7 @@ class CNN(ZooModel):
         super().__init__(locals())
         if norm not in ("batch", "none"):
             raise ValueError(f"norm must be 'batch' or 'none', got {norm!r}")
-        if in_kind == "tokens" and vocab_size <= 0:
-            raise ValueError("in_kind='tokens' needs vocab_size > 0")
-        self.kind, self.pad_id = in_kind, pad_id
+        self.pad_id = pad_id
         nd = spatial_ndim(in_kind, ndim)
         self.token_embed = nn.Embedding(vocab_size, width, padding_idx=pad_id) if in_kind == "tokens" else None
         conv, bn = conv_nd(nd), batch_norm_nd(nd)
@@ -62,11 +60,6 @@ class CNN(ZooModel):
             chans = out
         self.num_features = chans
         self.head = self.make_head(num_outputs)
-
-    def make_head(self, num_outputs: int) -> nn.Module:
-        a = self._init_args
-        return make_head(self.kind, self.num_features, num_outputs, ndim=a["ndim"], board_size=a["board_size"],
-                         dropout=a["dropout"])
 
     def forward_features(self, x: torch.Tensor) -> torch.Tensor:
         self.validate(x)

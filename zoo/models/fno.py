@@ -13,7 +13,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from .._registry import register_model
-from ..layers import conv_nd, make_activation, make_head
+from ..layers import conv_nd, make_activation
 from ._base import ZooModel, build
 
 
@@ -75,7 +75,7 @@ class FNO(ZooModel):
             raise ValueError(f"the FNO is built for in_kind='field' only; got {in_kind!r}")
         if ndim not in (1, 2):
             raise ValueError(f"the FNO supports ndim 1 or 2; got {ndim}")
-        self.kind, self.nd, self.periodic, self.pad, self.coordinates = in_kind, ndim, periodic, padding, coordinates
+        self.nd, self.periodic, self.pad, self.coordinates = ndim, periodic, padding, coordinates
         conv = conv_nd(ndim)
         self.lift = conv(in_channels + (ndim if coordinates else 0), width, 1)
         self.spectral = nn.ModuleList(SpectralConv(width, modes, ndim) for _ in range(depth))
@@ -83,9 +83,6 @@ class FNO(ZooModel):
         self.act = make_activation(activation)
         self.num_features = width
         self.head = self.make_head(num_outputs)
-
-    def make_head(self, num_outputs: int) -> nn.Module:
-        return make_head("field", self.num_features, num_outputs, ndim=self.nd)
 
     def _grid(self, x: torch.Tensor) -> torch.Tensor:
         """Coordinates in [0, 1] per axis, (B, ndim, *grid). Periodic grids sample [0, 1) (x_i = i/n), bounded

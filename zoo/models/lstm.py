@@ -7,7 +7,7 @@ import torch.nn as nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from .._registry import register_model
-from ..layers import make_activation, make_head, masked_mean
+from ..layers import make_activation, masked_mean
 from ._base import ZooModel, build
 
 
@@ -29,10 +29,8 @@ class LSTMNet(ZooModel):
         image_size: int = 32,
     ):
         super().__init__(locals())
-        self.kind, self.pad_id, self.image_size = in_kind, pad_id, image_size
+        self.pad_id, self.image_size = pad_id, image_size
         if in_kind == "tokens":
-            if vocab_size <= 0:
-                raise ValueError("in_kind='tokens' needs vocab_size > 0")
             self.input_proj = nn.Embedding(vocab_size, width, padding_idx=pad_id)
         else:
             # An image row is one step: all its channels and columns together.
@@ -42,11 +40,6 @@ class LSTMNet(ZooModel):
                             dropout=dropout if depth > 1 else 0.0)
         self.num_features = width * (2 if bidirectional else 1)
         self.head = self.make_head(num_outputs)
-
-    def make_head(self, num_outputs: int) -> nn.Module:
-        a = self._init_args
-        return make_head(self.kind, self.num_features, num_outputs, ndim=a["ndim"], board_size=a["board_size"],
-                         dropout=a["dropout"])
 
     def _to_steps(self, x: torch.Tensor) -> torch.Tensor:
         """Any input kind -> a sequence of feature vectors (B, L, C)."""

@@ -10,7 +10,7 @@ import torch
 import torch.nn as nn
 
 from .._registry import register_model
-from ..layers import batch_norm_nd, conv_nd, make_activation, make_head, masked_mean
+from ..layers import batch_norm_nd, conv_nd, make_activation, masked_mean
 from ._base import ZooModel, build, spatial_ndim
 
 STRIDED_KINDS = ("image", "sequence")
@@ -61,9 +61,7 @@ class ResNet(ZooModel):
     ):
         """``dilation_growth`` g > 1 dilates block i by g ** (i % ``dilation_cycle``) (1, 2, 4, 8, 1, ... for g=2)."""
         super().__init__(locals())
-        if in_kind == "tokens" and vocab_size <= 0:
-            raise ValueError("in_kind='tokens' needs vocab_size > 0")
-        self.kind, self.pad_id = in_kind, pad_id
+        self.pad_id = pad_id
         nd = spatial_ndim(in_kind, ndim)
         conv, bn = conv_nd(nd), batch_norm_nd(nd)
         self.token_embed = nn.Embedding(vocab_size, width, padding_idx=pad_id) if in_kind == "tokens" else None
@@ -84,11 +82,6 @@ class ResNet(ZooModel):
         self.blocks = nn.Sequential(*blocks)
         self.num_features = chans
         self.head = self.make_head(num_outputs)
-
-    def make_head(self, num_outputs: int) -> nn.Module:
-        a = self._init_args
-        return make_head(self.kind, self.num_features, num_outputs, ndim=a["ndim"], board_size=a["board_size"],
-                         dropout=a["dropout"])
 
     def forward_features(self, x: torch.Tensor) -> torch.Tensor:
         self.validate(x)

@@ -8,7 +8,6 @@ import torch.nn as nn
 import torchvision.models as tvm
 
 from .._registry import register_model
-from ..layers import ClassifierHead
 from ._base import ZooModel, build
 
 ARCHS = {"resnet18": tvm.resnet18, "resnet34": tvm.resnet34, "resnet50": tvm.resnet50}
@@ -31,9 +30,6 @@ class TorchvisionResNet(ZooModel):
         net.fc = nn.Identity()  # our head replaces it
         self.body = net
         self.head = self.make_head(num_outputs)
-
-    def make_head(self, num_outputs: int) -> nn.Module:
-        return ClassifierHead(self.num_features, num_outputs, self._init_args["dropout"])
 
     def forward_features(self, x: torch.Tensor) -> torch.Tensor:
         self.validate(x)

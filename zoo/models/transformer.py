@@ -12,8 +12,8 @@ import torch.nn.functional as F
 from torch.nn.attention import SDPBackend, sdpa_kernel
 
 from .._registry import register_model
-from ..layers import conv_nd, make_activation, make_head, masked_mean, sincos_grid
-from ._base import ZooModel, build
+from ..layers import conv_nd, make_activation, masked_mean, sincos_grid
+from ._base import ZooModel, build, spatial_ndim
 
 
 class Attention(nn.Module):
@@ -102,13 +102,11 @@ class TransformerNet(ZooModel):
         image_size: int = 32,
     ):
         super().__init__(locals())
-        self.kind, self.pad_id, self.width = in_kind, pad_id, width
+        self.pad_id, self.width = pad_id, width
         # Patch size per kind when not given: ViT-style 4x4 image patches, one token per point elsewhere.
         self.patch = patch_size or (4 if in_kind == "image" else 1)
-        self.nd = {"image": 2, "board": 2, "sequence": 1, "tokens": 1, "field": ndim}[in_kind]
+        self.nd = spatial_ndim(in_kind, ndim)
         if in_kind == "tokens":
-            if vocab_size <= 0:
-                raise ValueError("in_kind='tokens' needs vocab_size > 0")
             self.embed = nn.Embedding(vocab_size, width, padding_idx=pad_id)
         else:
             self.embed = conv_nd(self.nd)(in_channels, width, self.patch, stride=self.patch)
@@ -118,11 +116,6 @@ class TransformerNet(ZooModel):
         self.unpatch = nn.Linear(width, width * self.patch**self.nd) if in_kind == "field" and self.patch > 1 else None
         self.num_features = width
         self.head = self.make_head(num_outputs)
-
-    def make_head(self, num_outputs: int) -> nn.Module:
-        a = self._init_args
-        return make_head(self.kind, self.num_features, num_outputs, ndim=a["ndim"], board_size=a["board_size"],
-                         dropout=a["dropout"])
 
     def _tokens(self, x: torch.Tensor) -> tuple[torch.Tensor, tuple[int, ...], torch.Tensor | None]:
         """Input -> tokens (B, N, D), the token grid shape, and a keep-mask for padding (tokens kind only)."""
