@@ -65,10 +65,7 @@ def model_info(name: str) -> ModelInfo:
 
 def list_models(pattern: str = "*", kind: str | None = None, family: str | None = None) -> list[str]:
     """Sorted registered names matching a shell-style ``pattern``, optionally filtered by kind or family."""
-    if kind is not None and kind not in KINDS:
-        close = difflib.get_close_matches(kind, KINDS, n=3, cutoff=0.5)
-        hint = f" Did you mean: {', '.join(close)}?" if close else ""
-        raise ValueError(f"unknown input kind {kind!r}; known: {', '.join(KINDS)}.{hint}")
+    _check_kind(kind)
     return sorted(
         n
         for n, info in _MODELS.items()
@@ -83,6 +80,20 @@ def list_families(kind: str | None = None, core_only: bool = True) -> list[str]:
     names = list_models(kind=kind)
     families = [info.family for info in _MODELS.values() if info.name in names and (info.core or not core_only)]
     return list(dict.fromkeys(families))
+
+
+def default_model(family: str, kind: str) -> str | None:
+    """The model that stands for ``family`` on ``kind`` inputs (leaderboards, depth studies): the family's first
+    registered model for that kind, by convention its small variant; None when the family has none for the kind."""
+    _check_kind(kind)
+    return next((n for n, info in _MODELS.items() if info.family == family and kind in info.kinds), None)
+
+
+def _check_kind(kind: str | None) -> None:
+    if kind is not None and kind not in KINDS:
+        close = difflib.get_close_matches(kind, KINDS, n=3, cutoff=0.5)
+        hint = f" Did you mean: {', '.join(close)}?" if close else ""
+        raise ValueError(f"unknown input kind {kind!r}; known: {', '.join(KINDS)}.{hint}")
 
 
 def create_model(name: str, **kwargs) -> nn.Module:

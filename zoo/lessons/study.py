@@ -13,6 +13,7 @@ import json
 import math
 from pathlib import Path
 
+from .._registry import default_model
 from ..callbacks import diagnose
 from ..init import SCHEMES
 from ..runtime.apps import Trial
@@ -24,7 +25,6 @@ from .trials import (
     finished_run,
     lesson_console,
     loss_curve,
-    model_for_family,
     read_result,
 )
 
@@ -57,7 +57,7 @@ def run_depth_study(target: Target, families: list[str], depths: list[int], init
         raise ValueError(f"unknown init scheme {', '.join(bad)}; choose from {', '.join(SCHEMES)}")
     if not depths or any(d < 1 for d in depths):
         raise ValueError(f"--depths must be positive whole numbers, got {depths}")
-    models = {f: model_for_family(f, target.step.kind) for f in families}
+    models = {f: default_model(f, target.step.kind) for f in families}
     missing = [f for f, m in models.items() if m is None]
     if missing:
         raise ValueError(f"{target.label} takes `{target.step.kind}` inputs; no model of family "

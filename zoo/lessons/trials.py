@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from .._registry import list_models, model_info
+from .._registry import default_model, list_families
 from ..runtime.apps import App, DemoStep, Trial, as_duration, discover_apps
 
 
@@ -81,14 +81,7 @@ def check_supported(step: DemoStep, trial: Trial, label: str) -> None:
         raise ValueError(f"{label} cannot change {', '.join(unsupported)}; it supports {', '.join(step.supports)}")
 
 
-def model_for_family(family: str, kind: str) -> str | None:
-    """The family's small model for an input kind (``<family>_small`` or ``<family>_seq2seq_small`` first), or None
-    when the family has no model for that kind."""
-    names = [n for n in list_models("*", kind=kind) if model_info(n).family == family]
-    for n in names:
-        if n.endswith("_small"):
-            return n
-    return names[0] if names else None
+model_for_family = default_model  # the registry's choice: the family's first-registered (small) model for a kind
 
 
 @dataclass(frozen=True)
@@ -125,7 +118,7 @@ def resolve_targets(spec: str, apps: dict[str, App] | None = None) -> list[Targe
 
 
 def check_families(families: list[str]) -> None:
-    known = sorted({model_info(n).family for n in list_models("*")})
+    known = list_families(core_only=False)
     unknown = [f for f in families if f not in known]
     if unknown:
         raise ValueError(f"unknown family {', '.join(unknown)}; the zoo has: {', '.join(known)}")
