@@ -3,15 +3,14 @@ summaries and pictures, and bad input refused before anything trains. test_lesso
 
 import json
 import math
-import socket
 from pathlib import Path
 
 import pytest
-from optuna.distributions import CategoricalDistribution
 
+from zoo.lessons import sweep
 from zoo.lessons.compare import run_compare
 from zoo.lessons.study import verdict
-from zoo.lessons.sweep import SweepSpec, open_study, run_sweep
+from zoo.lessons.sweep import SweepSpec, run_sweep
 from zoo.lessons.trials import Target, lightning_args, parse_budget, read_result
 from zoo.runtime import cli
 from zoo.runtime.apps import App, DemoStep, Trial
@@ -65,16 +64,39 @@ def test_sweep_resumes_only_the_missing_trials(tmp_path):
         assert (tmp_path / p).is_file(), p
 
 
-def test_a_trial_left_running_by_a_killed_process_is_run_again(tmp_path):
+class KilledApp(FakeApp):
+    """Its first trial never returns: the process dies mid-trial (SystemExit escapes Optuna, as a kill would), so
+    the trial stays RUNNING with a heartbeat that stops."""
+
+    def __call__(self, trial: Trial) -> Path:
+        if not self.calls:
+            self.calls.append(trial)
+            raise SystemExit("killed")
+        return super().__call__(trial)
+
+
+def test_a_trial_left_running_by_a_killed_process_is_run_again(tmp_path, monkeypatch):
+    monkeypatch.setattr(sweep, "HEARTBEAT_SECONDS", 1)
+    monkeypatch.setattr(sweep, "GRACE_SECONDS", 1)
+    app = KilledApp()
+    spec = SweepSpec([1e-3, 1e-2], [64], [None], [0], (1, "epochs"))
+    with pytest.raises(SystemExit):
+        run_sweep(app.target(), spec, tmp_path)
+    # Started again at once: the other point runs, then the dead trial's heartbeat goes stale and it runs again.
+    summary = run_sweep(app.target(), spec, tmp_path)
+    killed, *rest = [(t.lr, t.batch_size) for t in app.calls]
+    assert len(app.calls) == 3 and rest[-1] == killed and set(rest) == {(1e-3, 64), (1e-2, 64)}
+    assert summary["trials_done"] == 2
+
+
+def test_sweep_shares_a_study_given_by_storage_url(tmp_path):
     app = FakeApp()
     spec = SweepSpec([1e-3, 1e-2], [64], [None], [0], (1, "epochs"))
-    study = open_study(tmp_path, spec)
-    dead = study.ask({"lr": CategoricalDistribution([1e-3, 1e-2]), "batch_size": CategoricalDistribution([64]),
-                      "schedule": CategoricalDistribution([None]), "seed": CategoricalDistribution([0])})
-    dead.set_user_attr("host", socket.gethostname())
-    dead.set_user_attr("pid", 2 ** 22 + 12345)  # no such process: the sweep that ran it was killed
-    summary = run_sweep(app.target(), spec, tmp_path)
-    assert summary["trials_done"] == 2 and len(app.calls) == 2
+    url = f"sqlite:///{tmp_path / 'shared.db'}"
+    run_sweep(app.target(), spec, tmp_path / "a", max_trials=1, storage=url)
+    summary = run_sweep(app.target(), spec, tmp_path / "b", storage=url)  # another machine, the same study
+    assert len(app.calls) == 2 and summary["trials_done"] == 2
+    assert not (tmp_path / "a" / "study.db").exists() and not (tmp_path / "b" / "study.db").exists()
 
 
 def test_sweep_fits_the_lr_batch_slope_and_flags_an_edge(tmp_path):

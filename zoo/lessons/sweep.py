@@ -6,16 +6,18 @@ together (the fitted slope of the best learning rate against batch size: 1 is th
 square-root rule, 0 no coupling).
 
 The grid is an Optuna study with a ``GridSampler`` in ``<run folder>/study.db`` (SQLite): a killed sweep started
-again runs only the missing trials, and several processes can work on one study at once. The study maximises; the
-objective is the validation metric, negated when lower is better (the raw value is each trial's user attribute).
+again runs only the missing trials, and several processes can work on one study at once. A running trial records
+a heartbeat; when it stops (the process was killed), Optuna fails the trial and queues it again at the same grid
+point. The study maximises; the objective is the validation metric, negated when lower is better (the raw value is
+each trial's user attribute).
 """
 
 from __future__ import annotations
 
 import itertools
 import math
-import os
-import socket
+import time
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,6 +26,10 @@ import numpy as np
 from ..runtime.apps import Trial
 from ..runtime.report import write_json
 from .trials import Target, check_supported, lesson_console, loss_curve, mean_pm, read_result
+
+HEARTBEAT_SECONDS = 10  # a running trial writes a heartbeat this often into the study...
+GRACE_SECONDS = 30  # ...and counts as dead (its process was killed) once the last one is older than this
+MAX_RETRY = 3  # a grid point whose trial died this many times is left failed
 
 
 @dataclass(frozen=True)
@@ -60,50 +66,81 @@ def _trial_for(spec: SweepSpec, params: dict, name: str, runs_dir: Path) -> Tria
 
 def open_study(out_dir: Path, spec: SweepSpec, storage: str | None = None):
     """The sweep's Optuna study (created or resumed); its sampler walks the grid. ``storage``: an Optuna storage URL
-    for a database server shared by several machines (default: SQLite in the run folder)."""
+    for a database server shared by several machines (default: SQLite in the run folder).
+
+    Trials record a heartbeat; a trial whose heartbeat is older than ``GRACE_SECONDS`` is failed and queued again
+    with its grid point (Optuna's ``RetryHeartbeatStaleTrialCallback``) whenever a sweep process starts a trial."""
     import optuna
+    from optuna.exceptions import ExperimentalWarning
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     space = {"lr": spec.lrs, "batch_size": spec.batch_sizes, "schedule": spec.schedules, "seed": spec.seeds}
     out_dir.mkdir(parents=True, exist_ok=True)
-    return optuna.create_study(study_name="sweep", storage=storage or f"sqlite:///{out_dir / 'study.db'}",
-                               sampler=optuna.samplers.GridSampler(space, seed=0), direction="maximize",
-                               load_if_exists=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ExperimentalWarning)  # Optuna still marks the heartbeat as experimental
+        rdb = optuna.storages.RDBStorage(
+            storage or f"sqlite:///{out_dir / 'study.db'}", heartbeat_interval=HEARTBEAT_SECONDS,
+            grace_period=GRACE_SECONDS,
+            heartbeat_stale_trial_callback=optuna.storages.RetryHeartbeatStaleTrialCallback(max_retry=MAX_RETRY))
+    return optuna.create_study(study_name="sweep", storage=rdb, sampler=optuna.samplers.GridSampler(space, seed=0),
+                               direction="maximize", load_if_exists=True)
 
 
-def requeue_dead_trials(study) -> int:
-    """Trials left RUNNING by a process of this machine that no longer exists (a killed sweep) are marked failed and
-    queued again with the same parameters. Trials of live processes, or of other machines, are left alone."""
+def requeue_stale_trials(study) -> None:
+    """Fail the trials whose heartbeat stopped (their process was killed); the study's callback queues them again."""
     import optuna
+    from optuna.exceptions import ExperimentalWarning
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ExperimentalWarning)
+        optuna.storages.fail_stale_trials(study)
+
+
+def grid_status(study, spec: SweepSpec) -> dict[str, list[dict]]:
+    """The grid points by the best state of their trials: ``done`` (complete), ``running`` (in a live process, or
+    one killed less than the grace period ago), ``queued`` (waiting: a retry), ``failed`` (the trial raised, no retry)
+    and ``new`` (no trial yet). ``queued`` and ``new`` are what this process can run."""
     from optuna.trial import TrialState
 
-    host, n = socket.gethostname(), 0
-    for t in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
-        if t.user_attrs.get("host") == host and not _alive(t.user_attrs.get("pid", -1)):
-            study._storage.set_trial_state_values(t._trial_id, TrialState.FAIL)
-            # Queued with the same grid point (system attributes), as Optuna's RetryFailedTrialCallback does.
-            study.add_trial(optuna.trial.create_trial(
-                state=TrialState.WAITING, params=t.params, distributions=t.distributions,
-                user_attrs={"retry_of": t.number}, system_attrs=dict(t.system_attrs)))
-            n += 1
-    return n
+    rank = {TrialState.COMPLETE: "done", TrialState.RUNNING: "running", TrialState.WAITING: "queued",
+            TrialState.FAIL: "failed"}
+    order = ["done", "running", "queued", "failed", "new"]
+    best: dict[tuple, str] = {}
+    for t in study.get_trials(deepcopy=False, states=tuple(rank)):
+        state, key = rank[t.state], _key(t.params)
+        if order.index(state) < order.index(best.get(key, "new")):
+            best[key] = state
+    status: dict[str, list[dict]] = {s: [] for s in order}
+    for p in spec.grid():
+        status[best.get(_key(p), "new")].append(p)
+    return status
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(int(pid), 0)
-    except (OSError, ValueError):
+def runnable(status: dict[str, list[dict]]) -> int:
+    return len(status["queued"]) + len(status["new"])
+
+
+def wait_for_running(study, spec: SweepSpec, console) -> bool:
+    """Nothing left to start but some grid points still running: wait until their trials finish or their heartbeat
+    goes stale (a killed sweep's trials; they are then queued again). True when a trial is queued to run; False
+    when none is running any more, or when they still run after the grace period (a live process elsewhere: its
+    results join the study when it finishes)."""
+    running = len(grid_status(study, spec)["running"])
+    if not running:
         return False
-    return True
-
-
-def missing(study, spec: SweepSpec) -> list[dict]:
-    """Grid points without a finished trial (and not running in a live process)."""
-    from optuna.trial import TrialState
-
-    taken = {_key(t.params) for t in study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,
-                                                                              TrialState.RUNNING))}
-    return [p for p in spec.grid() if _key(p) not in taken]
+    wait = GRACE_SECONDS + 2 * HEARTBEAT_SECONDS
+    console.print(f"{running} trial(s) still marked running: waiting up to {wait} s for them to finish or, if their "
+                  f"process was killed, for their heartbeat to go stale ({GRACE_SECONDS} s)")
+    deadline = time.monotonic() + wait
+    while time.monotonic() < deadline:
+        time.sleep(min(HEARTBEAT_SECONDS, 1.0))
+        requeue_stale_trials(study)
+        status = grid_status(study, spec)
+        if runnable(status):
+            return True
+        if not status["running"]:
+            return False
+    return False
 
 
 def run_sweep(target: Target, spec: SweepSpec, out_dir: Path, max_trials: int | None = None, console=None,
@@ -114,20 +151,17 @@ def run_sweep(target: Target, spec: SweepSpec, out_dir: Path, max_trials: int | 
     check_supported(target.step, _trial_for(spec, spec.grid()[0], "check", out_dir), f"zoo sweep {target.label}")
     out_dir = Path(out_dir)
     study = open_study(out_dir, spec, storage)
-    requeued = requeue_dead_trials(study)
-    todo = missing(study, spec)
-    done = len(spec.grid()) - len(todo)
-    console.print(f"sweep {target.label}: {len(spec.grid())} trials in the grid, {done} done"
-                  + (f", {requeued} interrupted ones queued again" if requeued else "") + f"; study {out_dir / 'study.db'}")
-    n = len(todo) if max_trials is None else min(len(todo), max_trials)
+    requeue_stale_trials(study)
+    status = grid_status(study, spec)
+    console.print(f"sweep {target.label}: {len(spec.grid())} trials in the grid, "
+                  + ", ".join(f"{len(v)} {k}" for k, v in status.items() if v)
+                  + f"; study {'in --storage' if storage else out_dir / 'study.db'}")
 
     def objective(trial) -> float:
         params = {"lr": trial.suggest_categorical("lr", spec.lrs),
                   "batch_size": trial.suggest_categorical("batch_size", spec.batch_sizes),
                   "schedule": trial.suggest_categorical("schedule", spec.schedules),
                   "seed": trial.suggest_categorical("seed", spec.seeds)}
-        trial.set_user_attr("host", socket.gethostname())
-        trial.set_user_attr("pid", os.getpid())
         name = f"t{trial.number:03d}_lr{params['lr']:.3g}_bs{params['batch_size']}_{params['schedule'] or 'preset'}" \
                f"_s{params['seed']}"
         console.rule(f"[bold]sweep {target.label}: trial {trial.number} ({name})")
@@ -145,8 +179,12 @@ def run_sweep(target: Target, spec: SweepSpec, out_dir: Path, max_trials: int | 
             return -math.inf
         return score if higher else -score
 
-    if n:
-        study.optimize(objective, n_trials=n)
+    ran = 0
+    while max_trials is None or ran < max_trials:
+        if not runnable(grid_status(study, spec)) and not wait_for_running(study, spec, console):
+            break
+        study.optimize(objective, n_trials=1)  # a queued retry first, else a grid point nobody has started
+        ran += 1
     return summarise(study, spec, target, out_dir, console)
 
 
@@ -263,7 +301,8 @@ def summarise(study, spec: SweepSpec, target: Target, out_dir: Path, console) ->
     report = write_sweep_report(summary, out_dir)
     _print_verdict(summary, console)
     console.print(f"wrote: {out_dir / 'sweep.json'}, {report}, " + ", ".join(str(out_dir / p) for p in summary["plots"])
-                  + f", {out_dir / 'study.db'}, trials under {out_dir / 'trials'}/")
+                  + (f", {out_dir / 'study.db'}" if (out_dir / "study.db").exists() else "")
+                  + f", trials under {out_dir / 'trials'}/")
     return summary
 
 
