@@ -1,9 +1,10 @@
-"""Learning-rate search on a short fixed budget, and Lightning's LR finder."""
+"""Learning-rate search on a short fixed budget (chosen by the sweep's own code), and Lightning's LR finder."""
 
 import math
 
 import pytest
 
+from zoo.lessons.sweep import aggregate, best_of, lr_at_edge
 from zoo.lessons.tuning import lr_find, lr_grid, lr_search, parse_grid
 from zoo.task import ClassificationTask
 
@@ -37,6 +38,18 @@ def test_lr_search_prefers_a_learning_rate_that_learns():
 def test_lr_search_reports_an_edge():
     result = lr_search(make_task, BlobsDataModule(batch_size=8), lrs=[1e-6, 1e-5], max_epochs=1, accelerator="cpu")
     assert result.at_edge and "edge" in result.table()
+
+
+def test_the_sweep_and_lr_search_choose_alike():
+    def rows(scores):
+        return [{"lr": lr, "batch_size": None, "schedule": None, "seed": 0, "score": s} for lr, s in scores]
+
+    key, best = best_of(aggregate(rows([(1e-3, 0.5), (1e-2, math.nan), (1e-1, 0.7)])), higher=True)
+    assert key[0] == 1e-1 and best["mean"] == 0.7  # a diverged rate never wins
+    assert best_of(aggregate(rows([(1e-3, 0.5), (1e-1, 0.7)])), higher=False)[0][0] == 1e-3
+    assert best_of(aggregate(rows([(1e-3, math.nan)])), higher=True) == (None, None)
+    assert lr_at_edge(1e-1, [1e-2, 1e-3, 1e-1]) and not lr_at_edge(1e-2, [1e-3, 1e-2, 1e-1])
+    assert not lr_at_edge(None, [1e-3, 1e-2]) and not lr_at_edge(1e-3, [1e-3])
 
 
 def test_lr_finder_suggests_a_rate():

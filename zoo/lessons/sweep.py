@@ -231,6 +231,19 @@ def aggregate(rows: list[dict]) -> dict[tuple, dict]:
     return out
 
 
+def best_of(agg: dict[tuple, dict], higher: bool) -> tuple[tuple | None, dict | None]:
+    """The setting with the best mean score; diverged settings (nan mean) never win. (None, None) if all diverged."""
+    sign = 1.0 if higher else -1.0
+    ranked = [(k, v) for k, v in agg.items() if math.isfinite(v["mean"])]
+    return max(ranked, key=lambda kv: sign * kv[1]["mean"]) if ranked else (None, None)
+
+
+def lr_at_edge(lr: float | None, lrs: list[float]) -> bool:
+    """The best learning rate is the grid's lowest or highest: the optimum may lie beyond it, so widen the grid."""
+    lrs = sorted(lrs)
+    return lr is not None and len(lrs) > 1 and lr in (lrs[0], lrs[-1])
+
+
 def best_lr_slope(rows: list[dict], higher: bool, schedule) -> dict | None:
     """Best learning rate per batch size (per seed), and the fitted slope of log(best lr) against log(batch size):
     mean and spread over seeds. None with fewer than two batch sizes."""
@@ -268,11 +281,8 @@ def summarise(study, spec: SweepSpec, target: Target, out_dir: Path, console) ->
     higher = rows[0]["higher_is_better"]
     metric = rows[0]["score_name"]
     agg = aggregate(rows)
-    sign = 1.0 if higher else -1.0
-    ranked = [(k, v) for k, v in agg.items() if math.isfinite(v["mean"])]
-    best_key, best = max(ranked, key=lambda kv: sign * kv[1]["mean"]) if ranked else (None, None)
-    lrs = sorted(spec.lrs)
-    at_edge = best_key is not None and len(lrs) > 1 and best_key[0] in (lrs[0], lrs[-1])
+    best_key, best = best_of(agg, higher)
+    at_edge = lr_at_edge(best_key[0] if best_key else None, spec.lrs)
     slope = best_lr_slope(rows, higher, best_key[2] if best_key else spec.schedules[0])
 
     table = Table(title=f"sweep {target.label}: validation {metric} after {_budget(spec.budget)} "

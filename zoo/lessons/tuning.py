@@ -1,4 +1,5 @@
-"""Learning-rate search: a log-spaced grid trained for a short fixed budget, and Lightning's LR finder."""
+"""Learning-rate grids (``parse_grid``, also `zoo sweep`'s), ``lr_search`` (a grid trained for a short fixed budget in
+this process, the best chosen as `zoo sweep` chooses) and Lightning's LR finder (``lr_find``)."""
 
 from __future__ import annotations
 
@@ -36,7 +37,7 @@ class LRSearchResult:
     scores: list[float]  # the monitored metric after the budget; nan/inf when training diverged
     monitor: str
     mode: str
-    best_lr: float
+    best_lr: float | None  # None when every learning rate diverged
     best_score: float
     at_edge: bool = field(default=False)  # the best is the grid's lowest or highest value: widen the grid
 
@@ -54,25 +55,38 @@ def lr_search(make_task: Callable[[float], L.LightningModule], datamodule: L.Lig
               max_steps: int = -1, seed: int = 0, **trainer_kwargs) -> LRSearchResult:
     """Train ``make_task(lr)`` for the same short budget at every ``lr``; the best by ``monitor``/``mode`` wins.
 
-    Every run starts from the same seed, so the learning rate is the only thing that differs.
+    Every run starts from the same seed, so the learning rate is the only thing that differs. The winner and the
+    edge warning come from the sweep's own code (``sweep.aggregate``, ``best_of``, ``lr_at_edge``): this is `zoo
+    sweep`'s learning-rate axis for one task and data module, in this process, without a study or run folders.
     """
-    lrs = lrs or lr_grid()
-    scores = []
-    for lr in lrs:
-        L.seed_everything(seed, verbose=False)
-        trainer = L.Trainer(max_epochs=max_epochs, max_steps=max_steps, logger=False, enable_checkpointing=False,
-                            enable_progress_bar=False, enable_model_summary=False,
-                            **{"accelerator": "auto", "devices": 1, **trainer_kwargs})
-        trainer.fit(make_task(lr), datamodule=datamodule)
-        value = trainer.callback_metrics.get(monitor)
-        if value is None:
-            raise KeyError(f"lr_search: metric {monitor!r} was not logged; logged: {sorted(trainer.callback_metrics)}")
-        scores.append(float(value))
-    worst = math.inf if mode == "min" else -math.inf
-    ranked = [s if math.isfinite(s) else worst for s in scores]
-    best = int(np.argmin(ranked) if mode == "min" else np.argmax(ranked))
-    return LRSearchResult(list(lrs), scores, monitor, mode, lrs[best], scores[best],
-                          at_edge=best in (0, len(lrs) - 1))
+    from .sweep import aggregate, best_of, lr_at_edge
+
+    if mode not in ("min", "max"):
+        raise ValueError(f"lr_search: mode must be 'min' or 'max'; got {mode!r}")
+    lrs = list(lrs or lr_grid())
+    rows = [{"lr": lr, "batch_size": None, "schedule": None, "seed": seed,
+             "score": _train_for_budget(make_task, lr, datamodule, monitor, seed, max_epochs, max_steps,
+                                        trainer_kwargs)} for lr in lrs]
+    best_key, best = best_of(aggregate(rows), higher=mode == "max")
+    best_lr = best_key[0] if best_key else None
+    return LRSearchResult(lrs, [r["score"] for r in rows], monitor, mode, best_lr,
+                          best["mean"] if best else float("nan"), at_edge=lr_at_edge(best_lr, lrs))
+
+
+def _train_for_budget(make_task: Callable[[float], L.LightningModule], lr: float, datamodule: L.LightningDataModule,
+                      monitor: str, seed: int, max_epochs: int, max_steps: int, trainer_kwargs: dict) -> float:
+    """Build and fit ``make_task(lr)`` from ``seed`` (the same initial weights for every lr) for the budget; the
+    last value of ``monitor`` (nan/inf when training diverged)."""
+    L.seed_everything(seed, verbose=False)
+    task = make_task(lr)
+    trainer = L.Trainer(max_epochs=max_epochs, max_steps=max_steps, logger=False, enable_checkpointing=False,
+                        enable_progress_bar=False, enable_model_summary=False,
+                        **{"accelerator": "auto", "devices": 1, **trainer_kwargs})
+    trainer.fit(task, datamodule=datamodule)
+    value = trainer.callback_metrics.get(monitor)
+    if value is None:
+        raise KeyError(f"lr_search: metric {monitor!r} was not logged; logged: {sorted(trainer.callback_metrics)}")
+    return float(value)
 
 
 def lr_find(task: L.LightningModule, datamodule: L.LightningDataModule, min_lr: float = 1e-6, max_lr: float = 1.0,
