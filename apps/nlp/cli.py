@@ -1,4 +1,5 @@
-"""`zoo nlp fit|validate|test ...` (LightningCLI) and `zoo nlp translate --ckpt PATH "sentence" ...`."""
+"""`zoo nlp translate --ckpt PATH "sentence" ...` (or one sentence a line on stdin). fit|validate|test are
+LightningCLI's (see app.py)."""
 
 from __future__ import annotations
 
@@ -9,27 +10,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-import lightning as L
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from zoo.checkpoint import load_task
 from zoo.errors import InputError, iter_lines, one_line, warn
-from zoo.runtime.lightning_cli import ZooCLI
 
-from . import data  # noqa: F401  (data modules selectable by class name)
 from .corpora import MAX_CHARS
 from .task import TranslationTask
-
-
-class NlpCLI(ZooCLI):
-    description = ("English -> French translation. fit|validate|test: LightningCLI (-c apps/nlp/configs/<preset>.yaml). "
-                   "Also: `zoo nlp translate --ckpt PATH 'sentence' ...` (or one sentence a line on stdin).")
-
-    def add_arguments_to_parser(self, parser) -> None:
-        super().add_arguments_to_parser(parser)
-        # Vocabulary size and special ids come from the tokenizer the data module trains.
-        parser.link_arguments("data.spec", "model.data_spec", apply_on="instantiate")
 
 
 def positive_int(text: str) -> int:
@@ -141,7 +129,7 @@ def _translate_batch(task: TranslationTask, batch: list[tuple[str, str]], beam: 
     return done
 
 
-def translate(argv: list[str]) -> int:
+def translate_main(argv: list[str]) -> int:
     args = translate_parser().parse_args(argv)
     ckpt = Path(args.ckpt)
     if not ckpt.is_file():
@@ -161,10 +149,3 @@ def translate(argv: list[str]) -> int:
         return 2
     return 0
 
-
-def main(argv: list[str] | None = None) -> int:
-    argv = list(argv or [])
-    if argv and argv[0] == "translate":
-        return translate(argv[1:])
-    NlpCLI("nlp", TranslationTask, L.LightningDataModule, args=argv)
-    return 0

@@ -16,8 +16,7 @@ from rich.table import Table
 from zoo._hub import read_config
 from zoo.runtime.report import write_json
 
-from .app import CONFIGS
-from .cli import main as nlp_main
+from .app import APP, CONFIGS
 from .data import TranslationDataModule
 from .task import TranslationTask, bleu, chrf
 from .tokenizer import load_tokenizer
@@ -52,7 +51,7 @@ def main(argv: list[str] | None = None) -> int:
         raise SystemExit(f"{source} has no tokenizer.json: pass a translation run's model/ folder")
     before = score_before(source, args.data, args.beam)
     name = f"multi30k_finetuned_from_{source.parent.name}"
-    nlp_main(["fit", "-c", str(CONFIGS / "multi30k_finetune.yaml"), "--name", name, "--runs_dir", args.runs_dir,
+    APP.main(["fit", "-c", str(CONFIGS / "multi30k_finetune.yaml"), "--name", name, "--runs_dir", args.runs_dir,
               "--model.init_from", str(source), "--data.init_args.tokenizer", str(source),
               "--data.init_args.corpus", args.data, "--trainer.max_epochs", str(args.epochs),
               "--model.beam_size", str(args.beam), *extra])

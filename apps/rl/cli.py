@@ -7,7 +7,6 @@ folder (a run's ``model/``), optionally with ``+mctsN`` for N simulations of sea
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
 from jsonargparse import ActionConfigFile, ArgumentParser
@@ -148,11 +147,3 @@ def play_spec(ckpt: str, simulations: int) -> str:
                          f"runs/rl/tictactoe_quick/model, or an arena player: {forms()})")
     return ckpt if p.simulations or not simulations else f"{ckpt}+mcts{simulations}"
 
-
-def main(argv: list[str] | None = None) -> int:
-    argv = list(sys.argv[1:] if argv is None else argv)
-    commands = {"train": train_main, "arena": arena_main, "play": play_main}
-    if not argv or argv[0] not in commands:
-        print("usage: zoo rl {train,arena,play} ...\n" + __doc__)
-        return 2
-    return commands[argv[0]](argv[1:])

@@ -1,4 +1,5 @@
-"""`zoo vision ...`: fit|validate|test through LightningCLI; `predict` and `evaluate` from a checkpoint."""
+"""`zoo vision classify` (top-k labels for image files) and `zoo vision evaluate` (the robustness report), both from
+a checkpoint. fit|validate|test are LightningCLI's (see app.py)."""
 
 from __future__ import annotations
 
@@ -14,22 +15,10 @@ from rich.table import Table
 
 from zoo.checkpoint import load_task as load_checkpoint
 from zoo.errors import InputError, RefusedFile, one_line, read_text, warn
-from zoo.runtime.lightning_cli import ZooCLI
 from zoo.safety import check_plain
 
-from . import data, imagefolder  # noqa: F401  (data modules selectable by class name)
+from . import data, imagefolder
 from .task import VisionTask
-
-
-class VisionCLI(ZooCLI):
-    description = ("Image recognition. fit|validate|test: LightningCLI (-c apps/vision/configs/<preset>.yaml). Also: "
-                   "`zoo vision predict --ckpt PATH IMAGE...` (top-k labels) and `zoo vision evaluate --ckpt PATH` "
-                   "(calibration, corruptions, FGSM/PGD).")
-
-    def add_arguments_to_parser(self, parser) -> None:
-        super().add_arguments_to_parser(parser)
-        # The data module knows channels, size, classes and pixel statistics: hand them to the task.
-        parser.link_arguments("data.spec", "model.data_spec", apply_on="instantiate")
 
 
 def load_task(ckpt: str | Path) -> VisionTask:
@@ -63,8 +52,8 @@ def datamodule_from_run(ckpt: Path, overrides: dict) -> L.LightningDataModule:
     return DATA_MODULES[data_cfg["class_path"]](**{**init_args, **overrides})
 
 
-def predict(argv: list[str]) -> int:
-    ap = argparse.ArgumentParser(prog="zoo vision predict", description="Top-k labels for image files. A file that "
+def classify_main(argv: list[str]) -> int:
+    ap = argparse.ArgumentParser(prog="zoo vision classify", description="Top-k labels for image files. A file that "
                                  "cannot be read is reported and skipped; the exit status is 2 if any was.")
     ap.add_argument("--ckpt", required=True, help="a checkpoint written by `zoo vision fit`")
     ap.add_argument("--top-k", type=int, default=3)
@@ -87,7 +76,7 @@ def predict(argv: list[str]) -> int:
         print_predictions(results, spec, args.top_k)
     failed = len(args.images) - len(paths)
     if failed:
-        warn(f"zoo vision predict: {failed} of {len(args.images)} images could not be read (see above)")
+        warn(f"zoo vision classify: {failed} of {len(args.images)} images could not be read (see above)")
     return 2 if failed else 0
 
 
@@ -127,8 +116,9 @@ def print_predictions(results: list[dict], spec: dict, k: int) -> None:
     Console().print(table)
 
 
-def evaluate_cmd(argv: list[str]) -> int:
-    from zoo.runtime.lightning_cli import print_summary
+def evaluate_main(argv: list[str]) -> int:
+    from zoo.runtime.finish import print_summary
+    from zoo.runtime.record import Headline, RunRecord
 
     from .evaluation import evaluate
 
@@ -145,20 +135,10 @@ def evaluate_cmd(argv: list[str]) -> int:
     dm.setup("test")
     out = Path(args.out) if args.out else ckpt.parent.parent
     result = evaluate(task, dm.test_x, dm.test_y, [str(n) for n in task.class_names], out, args.max_samples)
-    payload = {"app": "vision", "run": out.name, "run_dir": str(out), "model": task.model.config["name"],
-               "num_parameters": sum(p.numel() for p in task.parameters()), "device": "cpu",
-               "test": {"test_acc": result["tables"]["test_accuracy"], **result["metrics"]},
-               "plots": result["plots"]}
-    print_summary(payload)
+    test = {"test_acc": result["tables"]["test_accuracy"], **result["metrics"]}
+    print_summary(RunRecord(app="vision", model=task.model.config["name"], headline=Headline("test_acc", test["test_acc"]),
+                            run=out.name, run_dir=str(out), num_parameters=sum(p.numel() for p in task.parameters()),
+                            test=test, plots=result["plots"]))
     print(f"tables: {out / 'evaluation.json'}")
     return 0
 
-
-def main(argv: list[str] | None = None) -> int:
-    argv = list(argv or [])
-    if argv and argv[0] == "predict" and "--ckpt" in argv:
-        return predict(argv[1:])
-    if argv and argv[0] == "evaluate":
-        return evaluate_cmd(argv[1:])
-    VisionCLI("vision", VisionTask, L.LightningDataModule, args=argv)
-    return 0

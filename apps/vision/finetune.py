@@ -16,12 +16,11 @@ from rich.table import Table
 from zoo._hub import read_config
 from zoo.runtime.report import write_json
 
-from .app import CONFIGS
-from .cli import main as vision_main
+from .app import APP, CONFIGS
 
 
 def run(base: list[str], name: str, runs_dir: str, more: list[str]) -> float:
-    vision_main([*base, "--name", name, *more])
+    APP.main([*base, "--name", name, *more])
     return json.loads((Path(runs_dir) / "vision" / name / "metrics.json").read_text())["test"]["test_acc"]
 
 

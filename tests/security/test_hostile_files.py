@@ -66,10 +66,10 @@ def image(tmp_path) -> Path:
 
 
 @pytest.mark.parametrize("poison", POISONS)
-def test_vision_predict_refuses_a_poisoned_checkpoint(vision_run, tmp_path, marker, image, capsys, poison):
+def test_vision_classify_refuses_a_poisoned_checkpoint(vision_run, tmp_path, marker, image, capsys, poison):
     ckpt = poisoned_checkpoint(vision_run / "checkpoints" / "best.ckpt", tmp_path / "evil.ckpt",
                                poisons(marker)[poison])
-    err = run_refused(["vision", "predict", "--ckpt", str(ckpt), str(image)], capsys)
+    err = run_refused(["vision", "classify", "--ckpt", str(ckpt), str(image)], capsys)
     assert "evil.ckpt" in err
 
 
@@ -82,7 +82,7 @@ def test_lightning_ckpt_path_refuses_a_poisoned_checkpoint(vision_run, tmp_path,
                  "--ckpt_path", str(ckpt)], capsys)
 
 
-@pytest.mark.parametrize("app_argv", [["nlp", "translate"], ["science", "genomics", "predict"]])
+@pytest.mark.parametrize("app_argv", [["nlp", "translate"], ["science", "genomics", "score"]])
 def test_other_apps_refuse_a_poisoned_checkpoint(vision_run, tmp_path, marker, capsys, app_argv):
     ckpt = poisoned_checkpoint(vision_run / "checkpoints" / "best.ckpt", tmp_path / "evil.ckpt",
                                poisons(marker)["instantiator"])
@@ -184,5 +184,5 @@ def test_a_pickle_in_a_checkpoint_is_refused(tmp_path, marker, image, capsys):
 
     ckpt = tmp_path / "pickle.ckpt"
     torch.save({"state_dict": {}, "hyper_parameters": {"x": Evil()}}, ckpt)
-    err = run_refused(["vision", "predict", "--ckpt", str(ckpt), str(image)], capsys)
+    err = run_refused(["vision", "classify", "--ckpt", str(ckpt), str(image)], capsys)
     assert "pickle.ckpt" in err

@@ -16,8 +16,8 @@ from pathlib import Path
 import lightning as L
 import torch
 
-from apps.vision.cli import VisionCLI
 from apps.vision.task import VisionTask
+from zoo.runtime.lightning_cli import ZooCLI
 
 CONFIG = Path(__file__).resolve().parents[2] / "apps" / "vision" / "configs" / "digits_demo.yaml"
 
@@ -50,8 +50,8 @@ def main() -> None:
             "--extra_eval", "false", "--gradient_health_every", "0", "--trainer.enable_progress_bar", "false"]
     if "--resume" in sys.argv:
         args += ["--ckpt_path", "last"]
-    VisionCLI("vision", VisionTask, L.LightningDataModule, args=args,
-              trainer_defaults={"callbacks": [Recorder(run_dir, kill_after)]})
+    ZooCLI("vision", VisionTask, L.LightningDataModule, args=args,
+           trainer_defaults={"callbacks": [Recorder(run_dir, kill_after)]})
 
 
 if __name__ == "__main__":

@@ -65,7 +65,9 @@ class DemoStep:
 
 @dataclass(frozen=True)
 class App:
-    """An application: ``zoo <name> ARGS...`` calls ``main(ARGS)``; ``demo_steps`` feed `zoo demo`."""
+    """An application: ``zoo <name> ARGS...`` calls ``main(ARGS)``; ``demo_steps`` feed `zoo demo`. A name with a
+    "/" puts the app in a group: "science/pde" is `zoo science pde ARGS...`. Apps build this with
+    ``zoo.runtime.app_builder.declare_app``."""
 
     name: str
     help: str
@@ -83,6 +85,18 @@ def discover_apps() -> dict[str, App]:
                             f"got {type(app).__name__}")
         found[app.name] = app
     return dict(sorted(found.items()))
+
+
+def selects(spec: str, app: str) -> bool:
+    """Whether a name a user typed picks ``app``: the app itself, or the group it is in ("science" picks
+    "science/pde" and "science/genomics")."""
+    return app == spec or app.startswith(spec + "/")
+
+
+def step_label(app: str, step: str) -> str:
+    """How the demo and the lessons name a step: ``app/step``, or the app alone when the step is named after it
+    (the app science/pde's step "pde" is science/pde)."""
+    return app if app.rsplit("/", 1)[-1] == step else f"{app}/{step}"
 
 
 def as_duration(seconds: float) -> str:

@@ -48,11 +48,16 @@ def dispatch(argv: list[str]) -> int:
     from zoo.runtime.apps import discover_apps
 
     apps = discover_apps()
-    if argv and argv[0] in apps:  # everything after the app name is the app's own
-        return apps[argv[0]].main(argv[1:]) or 0
+    app, words = find_app(argv, apps)
+    if app is not None:  # everything after the app's words is the app's own
+        return app.main(argv[words:]) or 0
+    groups = app_groups(apps)
+    if argv and argv[0] in groups:
+        return group_main(argv[0], groups[argv[0]], argv[1:])
 
     parser = argparse.ArgumentParser(prog="zoo", description="zoo-suite: one model zoo, many applications.",
-                                     epilog="apps: " + ", ".join(f"{a.name} ({a.help})" for a in apps.values()))
+                                     epilog="apps: " + ", ".join(f"{a.name.replace('/', ' ')} ({a.help})"
+                                                                 for a in apps.values()))
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("models", help="list the zoo")
     p.add_argument("pattern", nargs="?", default="*", help="shell-style pattern, e.g. 'resnet*'")
@@ -64,7 +69,10 @@ def dispatch(argv: list[str]) -> int:
     p.add_argument("--no-lessons", action="store_true", help="skip the quick sweep and leaderboard")
     add_lesson_parsers(sub)
     for app in apps.values():
-        sub.add_parser(app.name, help=app.help, add_help=False)
+        if "/" not in app.name:
+            sub.add_parser(app.name, help=app.help, add_help=False)
+    for group, members in groups.items():
+        sub.add_parser(group, help=", ".join(a.name.split("/", 1)[1] for a in members), add_help=False)
     args = parser.parse_args(argv)
     if args.command in ("sweep", "study", "compare"):
         try:
@@ -85,9 +93,36 @@ def dispatch(argv: list[str]) -> int:
 
 def add_lesson_parsers(sub) -> None:
     p = sub.add_parser("sweep", help="learning rate x batch size grid on an app (Optuna, resumable)")
-    p.add_argument("app", help="an app, or app/step (e.g. science/genomics)")
+    p.add_argument("app", help="an app (e.g. vision or science/genomics), or app/step")
     p.add_argument("-c", "--config", help="a config file instead of the app's preset")
     p.add_argument("--preset", default="quick", help="the app's preset (default: quick)")
+def find_app(argv: list[str], apps: dict) -> tuple[object | None, int]:
+    """The app the first words name, and how many words that took: `zoo science pde ...` is the app science/pde."""
+    for words in (2, 1):
+        name = "/".join(argv[:words])
+        if len(argv) >= words and name in apps:
+            return apps[name], words
+    return None, 0
+
+
+def app_groups(apps: dict) -> dict[str, list]:
+    """Apps named ``group/app``, by group: `zoo science` holds science/pde and science/genomics."""
+    groups: dict[str, list] = {}
+    for app in apps.values():
+        group, slash, _ = app.name.partition("/")
+        if slash:
+            groups.setdefault(group, []).append(app)
+    return groups
+
+
+def group_main(group: str, members: list, argv: list[str]) -> int:
+    """`zoo science` or `zoo science --help`: the group's apps, one a line."""
+    from zoo.runtime.app_builder import list_commands
+
+    return list_commands(f"zoo {group}", f"the {group} apps", {a.name.split("/", 1)[1]: a.help for a in members},
+                         argv)
+
+
     p.add_argument("--lr", default="1e-4:1e-1:7:log", help="LOW:HIGH:N[:log|lin] or a list a,b,c")
     p.add_argument("--batch-size", default="32,128,512", help="comma-separated batch sizes")
     p.add_argument("--schedule", help="comma-separated schedules (constant, cosine, ...; default: the preset's)")

@@ -7,6 +7,7 @@ CSV + TensorBoard logs. A killed run resumes with ``fit ... --ckpt_path last``.
 
 from __future__ import annotations
 
+import inspect
 import sys
 import warnings
 from pathlib import Path
@@ -50,6 +51,10 @@ class ZooCLI(LightningCLI):
                             help="Run name: everything goes to <runs_dir>/<app>/<name>/")
         parser.add_argument("--runs_dir", type=str, default="runs", help="Root folder of all runs")
         parser.add_argument("--gradient_health_every", type=int, default=50,
+        if "data_spec" in inspect.signature(self._model_class.__init__).parameters:
+            # The data module knows what the model is built for (classes, channels, vocabulary, grid, sequence
+            # length); a task that takes `data_spec` gets it from there, never from the user.
+            parser.link_arguments("data.spec", "model.data_spec", apply_on="instantiate")
                             help="Check per-layer gradient norms every N steps (0: off)")
         parser.add_argument("--extra_eval", type=bool, default=True,
                             help="After the test: the app's further held-out evaluation (robustness, attribution, "

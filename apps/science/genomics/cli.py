@@ -1,4 +1,5 @@
-"""`zoo science genomics ...`: fit|test through LightningCLI; `predict --ckpt PATH (FASTA | SEQUENCE...)`."""
+"""`zoo science genomics score --ckpt PATH (FASTA | SEQUENCE...)`: predicted activity. fit|validate|test are
+LightningCLI's (see app.py)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,6 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
-import lightning as L
 import torch
 from rich.console import Console
 from rich.progress import Progress
@@ -16,25 +16,14 @@ from rich.table import Table
 
 from zoo.checkpoint import load_task
 from zoo.errors import InputError, one_line, warn
-from zoo.runtime.lightning_cli import ZooCLI
 
-from .data import GenomicsDataModule  # noqa: F401  (selectable by class name)
 from .readers import iter_fasta
 from .sequences import check_sequence, one_hot
 from .task import ActivityTask
 
 
-class GenomicsCLI(ZooCLI):
-    description = ("DNA sequence -> activity. fit|test: LightningCLI (-c apps/science/genomics/configs/"
-                   "<dataset>_<preset>.yaml). Also: `zoo science genomics predict --ckpt PATH FASTA|SEQUENCE...`.")
-
-    def add_arguments_to_parser(self, parser) -> None:
-        super().add_arguments_to_parser(parser)
-        parser.link_arguments("data.spec", "model.data_spec", apply_on="instantiate")
-
-
 def _parser() -> argparse.ArgumentParser:
-    ap = argparse.ArgumentParser(prog="zoo science genomics predict",
+    ap = argparse.ArgumentParser(prog="zoo science genomics score",
                                  description="Predicted activity for sequences (FASTA files or literal sequences). "
                                  "A bad record or argument is reported on stderr with its file and line (or its "
                                  "argument number) and skipped; the rest are predicted, and the exit status is 2 "
@@ -48,7 +37,7 @@ def _parser() -> argparse.ArgumentParser:
     return ap
 
 
-def predict(argv: list[str]) -> int:
+def score_main(argv: list[str]) -> int:
     ap = _parser()
     args = ap.parse_args(argv)
     if args.batch_size < 1:
@@ -71,7 +60,7 @@ def predict(argv: list[str]) -> int:
 def _summary(failed: int, predicted: int) -> int:
     """The exit status: 2 when any input failed (each was reported as it was found), else 0."""
     if failed:
-        warn(f"zoo science genomics predict: {failed} input(s) failed (reported above); {predicted} predicted")
+        warn(f"zoo science genomics score: {failed} input(s) failed (reported above); {predicted} predicted")
         return 2
     return 0
 
@@ -86,7 +75,7 @@ def collect_records(inputs: list[str], strict: bool) -> tuple[list[tuple[str, st
             if isinstance(record, InputError):
                 if strict:
                     raise record
-                warn(f"zoo science genomics predict: {one_line(record)} (skipped)")
+                warn(f"zoo science genomics score: {one_line(record)} (skipped)")
                 failed += 1
             else:
                 records.append(record)
@@ -161,10 +150,3 @@ def show(rows: list[dict], as_json: bool, title: str) -> None:
         table.add_row(r["name"], str(r["length"]), f"{r['prediction']:.3f}")
     Console().print(table)
 
-
-def main(argv: list[str] | None = None) -> int:
-    argv = list(argv or [])
-    if argv and argv[0] == "predict":
-        return predict(argv[1:])
-    GenomicsCLI("genomics", ActivityTask, L.LightningDataModule, args=argv)
-    return 0

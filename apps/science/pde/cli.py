@@ -1,25 +1,10 @@
-"""`zoo science pde ...`: fit|test through LightningCLI, and `generate` to make a dataset with our solvers."""
+"""`zoo science pde generate`: make a dataset with our solvers. fit|validate|test are LightningCLI's (see app.py)."""
 
 from __future__ import annotations
 
 import argparse
 
-import lightning as L
-
-from zoo.runtime.lightning_cli import ZooCLI
-
-from .data import PDEDataModule  # noqa: F401  (selectable by class name)
 from .generate import PDES, generate
-from .task import FieldTask
-
-
-class PDECLI(ZooCLI):
-    description = ("PDE surrogates. fit|test: LightningCLI (-c apps/science/pde/configs/<pde>_<preset>.yaml). Also: "
-                   "`zoo science pde generate --pde burgers --n 1200 --resolution 1024`.")
-
-    def add_arguments_to_parser(self, parser) -> None:
-        super().add_arguments_to_parser(parser)
-        parser.link_arguments("data.spec", "model.data_spec", apply_on="instantiate")
 
 
 def generate_main(argv: list[str]) -> int:
@@ -44,10 +29,3 @@ def generate_main(argv: list[str]) -> int:
     print(path)
     return 0
 
-
-def main(argv: list[str] | None = None) -> int:
-    argv = list(argv or [])
-    if argv and argv[0] == "generate":
-        return generate_main(argv[1:])
-    PDECLI("pde", FieldTask, L.LightningDataModule, args=argv)
-    return 0

@@ -5,7 +5,6 @@ from pathlib import Path
 
 from apps.nlp.app import APP
 from apps.nlp.app import __file__ as nlp_app_file
-from apps.nlp.cli import main as nlp_main
 from apps.nlp.finetune import main as finetune_main
 from zoo.runtime.apps import discover_apps
 
@@ -13,7 +12,7 @@ CONFIG = str(Path(nlp_app_file).parent / "configs" / "generated_quick.yaml")
 
 
 def test_fit_then_translate(tmp_path, capsys):
-    nlp_main(["fit", "-c", CONFIG, "--name", "t", "--runs_dir", str(tmp_path), "--trainer.max_epochs", "1",
+    APP.main(["fit", "-c", CONFIG, "--name", "t", "--runs_dir", str(tmp_path), "--trainer.max_epochs", "1",
               "--data.init_args.generated_size", "1500", "--data.init_args.vocab_size", "500",
               "--model.val_bleu_sentences", "20", "--trainer.enable_progress_bar", "false"])
     run = tmp_path / "nlp" / "t"
@@ -25,7 +24,7 @@ def test_fit_then_translate(tmp_path, capsys):
     capsys.readouterr()
     assert "plots/attention.png" in metrics["plots"] and (run / "plots" / "attention.png").stat().st_size > 1000
     png = tmp_path / "attn.png"
-    nlp_main(["translate", "--ckpt", str(run / "checkpoints" / "last.ckpt"), "--beam", "2", "The cat is big.",
+    APP.main(["translate", "--ckpt", str(run / "checkpoints" / "last.ckpt"), "--beam", "2", "The cat is big.",
               "We do not see the white house.", "--attention", str(png)])
     out = capsys.readouterr().out.strip().splitlines()
     assert len(out) == 2 and png.read_bytes()[:4] == b"\x89PNG"
@@ -83,7 +82,7 @@ def test_marian_checkpoint_trains_a_step(tmp_path, capsys):
     MarianMTModel(config).save_pretrained(hf_dir)
     before = MarianMTModel.from_pretrained(hf_dir).model.encoder.layers[0].fc1.weight.clone()
 
-    nlp_main(["fit", "-c", CONFIG, "--name", "m", "--runs_dir", str(tmp_path), "--trainer.max_steps", "2",
+    APP.main(["fit", "-c", CONFIG, "--name", "m", "--runs_dir", str(tmp_path), "--trainer.max_steps", "2",
               "--data.init_args.generated_size", "600", "--data.init_args.vocab_size", "400",
               "--model.hf_path", str(hf_dir), "--model.val_bleu_sentences", "4", "--model.max_decode_len", "8",
               "--model.beam_size", "1", "--trainer.enable_progress_bar", "false"])
@@ -94,5 +93,5 @@ def test_marian_checkpoint_trains_a_step(tmp_path, capsys):
     after = ckpt["state_dict"]["model.hf.model.encoder.layers.0.fc1.weight"]
     assert after.shape == before.shape and not torch.equal(after, before)  # the pretrained layer was trained
     capsys.readouterr()
-    nlp_main(["translate", "--ckpt", str(run / "checkpoints" / "last.ckpt"), "--beam", "1", "The cat is big."])
+    APP.main(["translate", "--ckpt", str(run / "checkpoints" / "last.ckpt"), "--beam", "1", "The cat is big."])
     assert len(capsys.readouterr().out.strip().splitlines()) == 1

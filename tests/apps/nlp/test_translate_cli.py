@@ -9,7 +9,7 @@ import sys
 import pytest
 
 from apps.nlp import cli
-from apps.nlp.cli import main as nlp_main
+from apps.nlp.app import APP
 from apps.nlp.data import TranslationDataModule
 from apps.nlp.task import TranslationTask
 from tests.zoo.helpers import quiet_trainer
@@ -44,7 +44,7 @@ def with_stdin(monkeypatch, data: bytes) -> io.BytesIO:
 
 def test_an_over_long_line_is_named_by_its_line_number_and_the_rest_translated(ckpt, monkeypatch, capsys):
     with_stdin(monkeypatch, ("the cat.\n\n" + "the dog " * 60 + "\nthe big dog.\n").encode())
-    assert nlp_main(["translate", "--ckpt", ckpt, "--beam", "1"]) == 2
+    assert APP.main(["translate", "--ckpt", ckpt, "--beam", "1"]) == 2
     captured = capsys.readouterr()
     out = captured.out.splitlines()
     assert [line.split("\t")[0] for line in out] == ["the cat.", "the big dog."]
@@ -53,14 +53,14 @@ def test_an_over_long_line_is_named_by_its_line_number_and_the_rest_translated(c
 
 
 def test_too_many_tokens_names_the_argument_and_the_limit(ckpt, capsys):
-    assert nlp_main(["translate", "--ckpt", ckpt, "--beam", "2", "the cat.", "the cat " * 30, "a dog."]) == 2
+    assert APP.main(["translate", "--ckpt", ckpt, "--beam", "2", "the cat.", "the cat " * 30, "a dog."]) == 2
     captured = capsys.readouterr()
     assert len(captured.out.splitlines()) == 2 and "\t" not in captured.out  # arguments: translations only
     assert re.search(rf"argument 2: sentence of \d+ tokens \(more than {4 * MAX_DECODE_LEN}\b", captured.err)
 
 
 def test_an_undecodable_argument_is_reported_not_crashed_on(ckpt, capsys):
-    assert nlp_main(["translate", "--ckpt", ckpt, "caf\udce9.", "the cat."]) == 2  # as Python decodes bad argv
+    assert APP.main(["translate", "--ckpt", ckpt, "caf\udce9.", "the cat."]) == 2  # as Python decodes bad argv
     captured = capsys.readouterr()
     assert len(captured.out.splitlines()) == 1 and "argument 1: not UTF-8 text" in captured.err
 
@@ -78,7 +78,7 @@ def test_strict_stops_at_the_first_bad_line_after_printing_those_before(ckpt, mo
 
 def test_stdin_that_is_not_utf8_names_the_line_and_byte_and_a_bom_is_stripped(ckpt, monkeypatch, capsys):
     with_stdin(monkeypatch, b"\xef\xbb\xbfthe cat.\ncaf\xe9 au lait.\nthe dog.\n")
-    assert nlp_main(["translate", "--ckpt", ckpt, "--beam", "1"]) == 2
+    assert APP.main(["translate", "--ckpt", ckpt, "--beam", "1"]) == 2
     captured = capsys.readouterr()
     assert [line.split("\t")[0] for line in captured.out.splitlines()] == ["the cat.", "the dog."]
     assert "<stdin> line 2: not UTF-8 (byte 15 of the input)" in captured.err
@@ -88,7 +88,7 @@ def test_stdin_that_is_not_utf8_names_the_line_and_byte_and_a_bom_is_stripped(ck
 @pytest.mark.parametrize("value", ["0", "-1", "two"])
 def test_beam_and_batch_size_must_be_at_least_one(ckpt, capsys, option, value):
     with pytest.raises(SystemExit) as exit_:
-        nlp_main(["translate", "--ckpt", ckpt, option, value, "the cat."])
+        APP.main(["translate", "--ckpt", ckpt, option, value, "the cat."])
     assert exit_.value.code == 2
     assert f"argument {option}: expected a whole number of at least 1" in capsys.readouterr().err
 
@@ -108,7 +108,7 @@ def test_stdin_is_read_and_printed_batch_by_batch(ckpt, monkeypatch):
         return translate(self, sentences, *args, **kwargs)
 
     monkeypatch.setattr(TranslationTask, "translate", spy)
-    assert nlp_main(["translate", "--ckpt", ckpt, "--beam", "1", "--batch-size", "3"]) == 0
+    assert APP.main(["translate", "--ckpt", ckpt, "--beam", "1", "--batch-size", "3"]) == 0
     assert [(n, printed) for n, printed, _ in calls] == [(3, 0), (3, 3), (3, 6), (1, 9)]
     assert calls[0][2]  # the first batch was translated before stdin had been read to the end
     assert [line.split("\t")[0] for line in stdout.getvalue().splitlines()] == lines
@@ -117,7 +117,7 @@ def test_stdin_is_read_and_printed_batch_by_batch(ckpt, monkeypatch):
 def test_progress_bar_goes_to_stderr_and_leaves_stdout_alone(ckpt, monkeypatch, capsys):
     with_stdin(monkeypatch, b"the cat.\nthe dog.\nthe big cat.\n")
     monkeypatch.setattr(cli, "show_progress", lambda total, batch_size: True)
-    assert nlp_main(["translate", "--ckpt", ckpt, "--beam", "1", "--batch-size", "2"]) == 0
+    assert APP.main(["translate", "--ckpt", ckpt, "--beam", "1", "--batch-size", "2"]) == 0
     out = capsys.readouterr().out.splitlines()
     assert [line.split("\t")[0] for line in out] == ["the cat.", "the dog.", "the big cat."]
 
@@ -134,5 +134,5 @@ def test_one_output_line_per_sentence_whatever_the_model_emits(ckpt, monkeypatch
     noisy = "le\nchat\t\u2028noir"  # byte-level BPE can emit any character, line breaks included
     monkeypatch.setattr(TranslationTask, "translate", lambda self, sentences, **kw: [noisy] * len(sentences))
     with_stdin(monkeypatch, b"the cat.\nthe dog.\n")
-    assert nlp_main(["translate", "--ckpt", ckpt]) == 0
+    assert APP.main(["translate", "--ckpt", ckpt]) == 0
     assert capsys.readouterr().out == "the cat.\tle chat noir\nthe dog.\tle chat noir\n"

@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from apps.rl.cli import main as rl_main
+from apps.rl.app import APP
 from apps.rl.cli import make_player
 from apps.rl.games import make_game
 from apps.rl.player_spec import PlayerSpec, parse_player_spec
@@ -59,4 +59,4 @@ def test_a_model_for_another_game_is_refused(tmp_path):
 ])
 def test_cli_options_are_checked_before_playing(argv, problem):
     with pytest.raises(InputError, match=problem):
-        rl_main(argv)
+        APP.main(argv)

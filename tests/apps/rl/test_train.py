@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 
 from apps.rl import train as train_mod
+from apps.rl.app import APP
 from apps.rl.checks import check_settings
 from apps.rl.cli import CONFIGS
-from apps.rl.cli import main as rl_main
 from apps.rl.games import make_game
 from apps.rl.mcts import SearchSettings
 from apps.rl.selfplay import play_games
@@ -67,13 +67,13 @@ def test_cli_train_and_arena(tmp_path, capsys):
     args = ["train", "--runs_dir", str(tmp_path), "--name", "t", "--iterations", "1"]
     for k, v in TINY.items():
         args += [f"--{k}", json.dumps(v) if isinstance(v, dict) else str(v)]
-    assert rl_main(args) == 0
+    assert APP.main(args) == 0
     model = tmp_path / "rl" / "t" / "model"
     capsys.readouterr()
-    assert rl_main(["arena", "tictactoe", f"{model}+mcts4", "random", "--games", "4"]) == 0
+    assert APP.main(["arena", "tictactoe", f"{model}+mcts4", "random", "--games", "4"]) == 0
     assert "in 4 games" in capsys.readouterr().out
     with pytest.raises(ValueError, match="unknown player 'nobody'"):
-        rl_main(["arena", "tictactoe", "nobody", "random"])
+        APP.main(["arena", "tictactoe", "nobody", "random"])
 
 
 def refuse_to_train(*args, **kwargs):

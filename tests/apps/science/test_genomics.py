@@ -9,7 +9,7 @@ import torch
 
 import zoo
 from apps.science.genomics import readers
-from apps.science.genomics.cli import main as genomics_main
+from apps.science.genomics.app import APP
 from apps.science.genomics.data import GenomicsDataModule, group_split
 from apps.science.genomics.interpret import motif_recovery
 from apps.science.genomics.sequences import decode, fit_length, one_hot, random_shift, reverse_complement
@@ -113,11 +113,11 @@ def test_rc_averaged_model_is_strand_invariant_and_reloads(model, tmp_path):
         assert torch.equal(task(x), again(x))
 
 
-def test_fit_predict_through_the_cli(tmp_path, capsys):
-    genomics_main(["fit", "--model.model", "cnn_small", "--model.model_kwargs", '{"depth": 2, "width": 16}',
-                   "--data.class_path", "apps.science.genomics.data.GenomicsDataModule",
-                   "--data.init_args.n", "600", "--data.init_args.length", "80", "--trainer.max_epochs", "2",
-                   "--trainer.enable_progress_bar", "false", "--name", "g", "--runs_dir", str(tmp_path)])
+def test_fit_and_score_through_the_cli(tmp_path, capsys):
+    APP.main(["fit", "--model.model", "cnn_small", "--model.model_kwargs", '{"depth": 2, "width": 16}',
+              "--data.class_path", "apps.science.genomics.data.GenomicsDataModule",
+              "--data.init_args.n", "600", "--data.init_args.length", "80", "--trainer.max_epochs", "2",
+              "--trainer.enable_progress_bar", "false", "--name", "g", "--runs_dir", str(tmp_path)])
     run = tmp_path / "genomics" / "g"
     m = json.loads((run / "metrics.json").read_text())
     for key in ("test_pearson", "test_spearman", "test_mse", "motif_recovery_grad_x_input", "motif_recovery_ism"):
@@ -128,11 +128,10 @@ def test_fit_predict_through_the_cli(tmp_path, capsys):
     fasta = tmp_path / "q.fa"
     fasta.write_text(">q1\n" + "ACGT" * 20 + "\n")
     capsys.readouterr()
-    assert genomics_main(["predict", "--ckpt", str(run / "checkpoints" / "best.ckpt"), "--json", str(fasta),
-                          "TGACTCAG"]) == 0
+    assert APP.main(["score", "--ckpt", str(run / "checkpoints" / "best.ckpt"), "--json", str(fasta), "TGACTCAG"]) == 0
     rows = json.loads(capsys.readouterr().out)
     assert [r["name"] for r in rows] == ["q1", "seq2"] and all(np.isfinite(r["prediction"]) for r in rows)
-    assert genomics_main(["predict", "--ckpt", str(run / "checkpoints" / "best.ckpt"), "ACGTZ"]) == 2
+    assert APP.main(["score", "--ckpt", str(run / "checkpoints" / "best.ckpt"), "ACGTZ"]) == 2
     assert "no such file, and not a DNA sequence: argument 1: character 'Z' at position 5" in capsys.readouterr().err
 
 

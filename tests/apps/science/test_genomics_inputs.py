@@ -1,5 +1,5 @@
 """Issue 15, genomics side: values checked in float32, constant targets refused, UTF-8 files with line numbers,
-and `genomics predict` in batches, reporting each bad record or argument and predicting the rest."""
+and `genomics score` in batches, reporting each bad record or argument and predicting the rest."""
 
 import json
 
@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from apps.science.genomics import cli, readers
+from apps.science.genomics.app import APP
 from apps.science.genomics.data import GenomicsDataModule, group_split
 from apps.science.genomics.task import ActivityTask
 from zoo.errors import InputError
@@ -14,17 +15,17 @@ from zoo.errors import InputError
 
 @pytest.fixture(scope="module")
 def ckpt(tmp_path_factory):
-    """A real checkpoint from a tiny fit (whatever loader predict uses must take what fit writes)."""
+    """A real checkpoint from a tiny fit (whatever loader `score` uses must take what fit writes)."""
     runs = tmp_path_factory.mktemp("runs")
-    cli.main(["fit", "--model.model", "cnn_small", "--model.model_kwargs", '{"depth": 1, "width": 8}',
-                   "--data.class_path", "apps.science.genomics.data.GenomicsDataModule",
-                   "--data.init_args.n", "200", "--data.init_args.length", "40", "--trainer.max_epochs", "1",
-                   "--trainer.enable_progress_bar", "false", "--name", "g", "--runs_dir", str(runs)])
+    APP.main(["fit", "--model.model", "cnn_small", "--model.model_kwargs", '{"depth": 1, "width": 8}',
+              "--data.class_path", "apps.science.genomics.data.GenomicsDataModule",
+              "--data.init_args.n", "200", "--data.init_args.length", "40", "--trainer.max_epochs", "1",
+              "--trainer.enable_progress_bar", "false", "--name", "g", "--runs_dir", str(runs)])
     return str(runs / "genomics" / "g" / "checkpoints" / "best.ckpt")
 
 
-def _predict(ckpt, *args):
-    return cli.main(["predict", "--ckpt", ckpt, "--json", *map(str, args)])
+def _score(ckpt, *args):
+    return APP.main(["score", "--ckpt", ckpt, "--json", *map(str, args)])
 
 
 # -- readers ------------------------------------------------------------------------------------------------------
@@ -104,8 +105,8 @@ def test_iter_fasta_reports_each_bad_record_and_keeps_the_rest(tmp_path):
         ["mix.fa:1", "mix.fa:4", "mix.fa:8", "mix.fa:9"]
 
 
-# -- predict ----------------------------------------------------------------------------------------------------
-def test_predict_runs_in_batches(ckpt, tmp_path, capsys, monkeypatch):
+# -- score ------------------------------------------------------------------------------------------------------
+def test_score_runs_in_batches(ckpt, tmp_path, capsys, monkeypatch):
     seen = []
     forward = ActivityTask.forward
 
@@ -118,23 +119,23 @@ def test_predict_runs_in_batches(ckpt, tmp_path, capsys, monkeypatch):
     rng = np.random.default_rng(0)
     fasta.write_text("".join(f">s{i}\n{''.join(rng.choice(list('ACGT'), 40))}\n" for i in range(50)))
     capsys.readouterr()
-    assert _predict(ckpt, "--batch-size", 16, fasta) == 0
+    assert _score(ckpt, "--batch-size", 16, fasta) == 0
     rows = json.loads(capsys.readouterr().out)
     assert seen == [16, 16, 16, 2] and [r["name"] for r in rows] == [f"s{i}" for i in range(50)]
     # Batching changes nothing but the peak memory.
     monkeypatch.setattr(ActivityTask, "forward", forward)
-    assert _predict(ckpt, "--batch-size", 50, fasta) == 0
+    assert _score(ckpt, "--batch-size", 50, fasta) == 0
     again = json.loads(capsys.readouterr().out)
     assert [r["prediction"] for r in again] == pytest.approx([r["prediction"] for r in rows], abs=2e-4)
     with pytest.raises(SystemExit):
-        _predict(ckpt, "--batch-size", 0, fasta)
+        _score(ckpt, "--batch-size", 0, fasta)
 
 
-def test_predict_reports_bad_inputs_and_predicts_the_rest(ckpt, tmp_path, capsys):
+def test_score_reports_bad_inputs_and_predicts_the_rest(ckpt, tmp_path, capsys):
     fasta = tmp_path / "q.fa"
     fasta.write_text(">good1\nACGTACGT\n>bad\nACGTXA\n>good2\nTTGGCCAA\n")
     capsys.readouterr()
-    code = _predict(ckpt, fasta, "nope.fa", "ACGTZ", "dir/reads", "GATTACA")
+    code = _score(ckpt, fasta, "nope.fa", "ACGTZ", "dir/reads", "GATTACA")
     out, err = capsys.readouterr()
     assert code == 2
     assert [r["name"] for r in json.loads(out)] == ["good1", "good2", "seq5"]
@@ -143,17 +144,17 @@ def test_predict_reports_bad_inputs_and_predicts_the_rest(ckpt, tmp_path, capsys
     assert "'ACGTZ': no such file, and not a DNA sequence: argument 3: character 'Z'" in err
     assert "4 input(s) failed (reported above); 3 predicted" in err
     with pytest.raises(InputError, match=r"q.fa:4: record 'bad'"):
-        _predict(ckpt, "--strict", fasta, "GATTACA")
+        _score(ckpt, "--strict", fasta, "GATTACA")
     with pytest.raises(InputError, match=r"nope.fa: no such file"):
-        _predict(ckpt, "--strict", "GATTACA", "nope.fa")
+        _score(ckpt, "--strict", "GATTACA", "nope.fa")
 
 
-def test_predict_file_level_problems_are_per_file(ckpt, tmp_path, capsys):
+def test_score_file_level_problems_are_per_file(ckpt, tmp_path, capsys):
     (tmp_path / "latin.fa").write_bytes(b">caf\xe9\nACGT\n")
     (tmp_path / "bom.fa").write_bytes("\ufeff>b\nACGTACGT\n".encode())
     (tmp_path / "empty.fa").write_text("\n")
     capsys.readouterr()
-    code = _predict(ckpt, tmp_path / "latin.fa", tmp_path / "bom.fa", tmp_path / "empty.fa", tmp_path,
+    code = _score(ckpt, tmp_path / "latin.fa", tmp_path / "bom.fa", tmp_path / "empty.fa", tmp_path,
                     "A" * 5000)  # a long sequence is no file name (stat says "name too long")
     out, err = capsys.readouterr()
     assert code == 2 and [r["name"] for r in json.loads(out)] == ["b", "seq5"]
@@ -162,12 +163,12 @@ def test_predict_file_level_problems_are_per_file(ckpt, tmp_path, capsys):
     assert "Traceback" not in err
 
 
-def test_predict_with_only_bad_inputs_exits_2_without_predicting(ckpt, capsys, monkeypatch):
+def test_score_with_only_bad_inputs_exits_2_without_predicting(ckpt, capsys, monkeypatch):
     def must_not_run(*args):
         raise AssertionError("nothing to predict")
 
     monkeypatch.setattr(cli, "predict_in_batches", must_not_run)
-    assert _predict(ckpt, "missing.fasta") == 2
+    assert _score(ckpt, "missing.fasta") == 2
     assert "missing.fasta: no such file" in capsys.readouterr().err
 
 

@@ -8,7 +8,7 @@ import pytest
 import torch
 
 import zoo
-from apps.science.pde.cli import main as pde_main
+from apps.science.pde.app import APP
 from apps.science.pde.data import PDEDataModule, load_arrays, relative_l2
 from apps.science.pde.generate import generate, subsample_step
 
@@ -99,7 +99,7 @@ def test_fit_and_test_through_the_cli(tmp_path):
             "--data.init_args.stored_resolution", "256", "--data.init_args.eval_resolutions", "[128, 256]",
             "--trainer.max_epochs", "3", "--trainer.enable_progress_bar", "false", "--name", "t",
             "--runs_dir", str(tmp_path)]
-    pde_main(args)
+    APP.main(args)
     run = tmp_path / "pde" / "t"
     m = json.loads((run / "metrics.json").read_text())
     for key in ("test_rel_l2", "test_rel_l2_worst", "test_rel_l2_at_64", "test_rel_l2_at_256", "model_s_per_sample"):
@@ -111,25 +111,29 @@ def test_fit_and_test_through_the_cli(tmp_path):
 
 
 def test_generate_cli(tmp_path, capsys):
-    assert pde_main(["generate", "--pde", "darcy", "--n", "3", "--resolution", "17", "--out",
+    assert APP.main(["generate", "--pde", "darcy", "--n", "3", "--resolution", "17", "--out",
                      str(tmp_path / "d.npz")]) == 0
     x, y, meta = load_arrays(tmp_path / "d.npz")
     assert x.shape == (3, 1, 17, 17) and meta["pde"] == "darcy"
     with pytest.raises(SystemExit):
-        pde_main(["generate", "--pde", "burgers", "--n", "2", "--resolution", "300"])
+        APP.main(["generate", "--pde", "burgers", "--n", "2", "--resolution", "300"])
     assert "cannot be taken from stored resolution" in capsys.readouterr().err
 
 
-def test_science_app_is_registered_with_presets_for_every_demo_step():
-    from apps.science.app import APP, GENOMICS_CONFIGS, PDE_CONFIGS
+def test_science_apps_are_registered_with_presets_for_every_demo_step(capsys):
+    from apps.science.genomics.app import APP as GENOMICS
+    from zoo.runtime import cli
     from zoo.runtime.apps import discover_apps
 
-    assert discover_apps()["science"] is APP
-    assert [s.name for s in APP.demo_steps] == ["pde", "genomics"]
-    for preset in ("demo", "quick", "gpu"):
-        assert (PDE_CONFIGS / f"burgers_{preset}.yaml").is_file()
-        assert (GENOMICS_CONFIGS / f"synthetic_{preset}.yaml").is_file()
-    assert APP.main(["nonsense"]) == 2
+    apps = discover_apps()
+    assert apps["science/pde"] is APP and apps["science/genomics"] is GENOMICS
+    for app, step, stem in ((APP, "pde", "burgers"), (GENOMICS, "genomics", "synthetic")):
+        assert [s.name for s in app.demo_steps] == [step]
+        for preset in ("demo", "quick", "gpu"):
+            assert app.demo_steps[0].config_for(preset).name == f"{stem}_{preset}.yaml"
+            assert app.demo_steps[0].config_for(preset).is_file()
+    assert cli.main(["science", "nonsense"]) == 2  # `zoo science` lists its apps; an unknown one is an error
+    assert "unknown command 'nonsense'" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("app", ["pde", "genomics"])

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from apps.science.pde import generate as gen
-from apps.science.pde.cli import main as pde_main
+from apps.science.pde.app import APP
 from apps.science.pde.data import PDEDataModule, load_arrays
 from zoo.errors import InputError
 
@@ -119,7 +119,7 @@ def test_generate_refuses_nonsense_sizes(tmp_path, kwargs, field):
                                   ["--resolution", "0"]])
 def test_generate_cli_exits_2_and_writes_nothing(tmp_path, capsys, argv):
     with pytest.raises(SystemExit) as e:
-        pde_main(["generate", "--pde", "burgers", "--n", "2", *argv])
+        APP.main(["generate", "--pde", "burgers", "--n", "2", *argv])
     assert e.value.code == 2 and "expected" in capsys.readouterr().err
     assert _cached_files(tmp_path) == []
 

@@ -7,7 +7,6 @@ import numpy as np
 import torch
 
 from apps.vision.app import APP, CONFIGS
-from apps.vision.cli import main as vision_main
 from apps.vision.data import DigitsDataModule, split_indices
 
 
@@ -38,7 +37,7 @@ def test_digits_data_module_spec_subset_resize_and_baseline():
 def test_fit_writes_the_run_folder_and_resumes(tmp_path):
     args = ["-c", str(CONFIGS / "digits_demo.yaml"), "--name", "t", "--runs_dir", str(tmp_path),
             "--trainer.enable_progress_bar", "false", "--trainer.enable_model_summary", "false"]
-    vision_main(["fit", *args, "--trainer.max_epochs", "2"])
+    APP.main(["fit", *args, "--trainer.max_epochs", "2"])
     run = tmp_path / "vision" / "t"
     for path in ("config.yaml", "checkpoints/best.ckpt", "checkpoints/last.ckpt", "model/model.safetensors",
                  "model/config.json", "model/README.md", "metrics.json", "plots/curves.png", "csv/metrics.csv"):
@@ -55,7 +54,7 @@ def test_fit_writes_the_run_folder_and_resumes(tmp_path):
     assert len(list((run / "csv").glob("metrics*.csv"))) == 2  # the first attempt's log is kept
 
     # test subcommand from a checkpoint
-    vision_main(["test", *args, "--ckpt_path", str(run / "checkpoints" / "best.ckpt")])
+    APP.main(["test", *args, "--ckpt_path", str(run / "checkpoints" / "best.ckpt")])
     assert (run / "test_logs" / "csv" / "metrics.csv").is_file()
     assert len(list((run / "csv").glob("metrics*.csv"))) == 2  # testing did not touch the fit logs
 
@@ -80,8 +79,8 @@ def test_every_preset_parses_and_runs_one_batch(tmp_path, monkeypatch):
             continue  # needs Debian's dataset-fashion-mnist
         if config.stem.startswith("cifar10jpg") and not Path("../shared/data/images").is_dir():
             continue  # needs ../shared beside the checkout
-        vision_main(["fit", "-c", str(config), "--name", config.stem, "--runs_dir", str(tmp_path),
-                     "--trainer.accelerator", "cpu", "--trainer.fast_dev_run", "true",
-                     "--trainer.enable_progress_bar", "false", "--model.eval_samples", "20",
-                     "--data.init_args.train_fraction", "0.01"])
+        APP.main(["fit", "-c", str(config), "--name", config.stem, "--runs_dir", str(tmp_path),
+                  "--trainer.accelerator", "cpu", "--trainer.fast_dev_run", "true",
+                  "--trainer.enable_progress_bar", "false", "--model.eval_samples", "20",
+                  "--data.init_args.train_fraction", "0.01"])
         assert (tmp_path / "vision" / config.stem / "metrics.json").is_file(), config.name

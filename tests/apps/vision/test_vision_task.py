@@ -1,4 +1,4 @@
-"""VisionTask: evaluation outputs, saved/reloaded predictions, predict/evaluate commands, fine-tuning."""
+"""VisionTask: evaluation outputs, saved/reloaded predictions, classify/evaluate commands, fine-tuning."""
 
 import json
 
@@ -6,7 +6,7 @@ import pytest
 import torch
 
 import zoo
-from apps.vision.cli import main as vision_main
+from apps.vision.app import APP
 from apps.vision.evaluation import evaluate
 from apps.vision.task import VisionTask
 from tests.zoo.helpers import quiet_trainer
@@ -75,21 +75,21 @@ def test_adversarial_training_option_runs(digits):
     assert torch.isfinite(trainer.callback_metrics["train_loss"])
 
 
-def test_predict_and_evaluate_commands(tmp_path, capsys):
+def test_classify_and_evaluate_commands(tmp_path, capsys):
     from PIL import Image
 
     from apps.vision.app import CONFIGS
 
-    vision_main(["fit", "-c", str(CONFIGS / "digits_demo.yaml"), "--name", "p", "--runs_dir", str(tmp_path),
-                 "--trainer.max_epochs", "2", "--trainer.enable_progress_bar", "false", "--model.eval_samples", "60"])
+    APP.main(["fit", "-c", str(CONFIGS / "digits_demo.yaml"), "--name", "p", "--runs_dir", str(tmp_path),
+              "--trainer.max_epochs", "2", "--trainer.enable_progress_bar", "false", "--model.eval_samples", "60"])
     ckpt = tmp_path / "vision" / "p" / "checkpoints" / "best.ckpt"
     img = tmp_path / "digit.png"
     Image.fromarray((torch.rand(8, 8) * 255).byte().numpy()).save(img)
     capsys.readouterr()
-    vision_main(["predict", "--ckpt", str(ckpt), "--top-k", "2", "--json", str(img)])
+    APP.main(["classify", "--ckpt", str(ckpt), "--top-k", "2", "--json", str(img)])
     out = json.loads(capsys.readouterr().out)
     assert out[0]["image"] == str(img) and len(out[0]["top"]) == 2
     assert out[0]["top"][0]["probability"] >= out[0]["top"][1]["probability"]
-    vision_main(["evaluate", "--ckpt", str(ckpt), "--out", str(tmp_path / "eval"), "--max-samples", "50"])
+    APP.main(["evaluate", "--ckpt", str(ckpt), "--out", str(tmp_path / "eval"), "--max-samples", "50"])
     assert (tmp_path / "eval" / "evaluation.json").is_file()
     assert (tmp_path / "eval" / "plots" / "adversarial_example.png").is_file()
