@@ -121,14 +121,14 @@ def test_compare_fills_the_matrix_with_na_and_failures(tmp_path):
     good = FakeApp()
 
     def broken(trial):
-        raise RuntimeError("out of data")
+        raise FileNotFoundError("out of data")
 
     targets = [good.target("image"), Target("other", DemoStep("s", lambda *a: None, trial=broken, kind="field"))]
     s = run_compare(targets, ["cnn", "fno", "resnet"], tmp_path, seeds=2, run_seconds=5)
     cells = {(r["app"], r["family"]): r for r in s["rows"]}
     assert cells[("fake/step", "cnn")]["n"] == 2 and cells[("fake/step", "cnn")]["status"] == "ok"
     assert cells[("fake/step", "fno")]["status"].startswith("n/a")  # no fno model takes images
-    assert cells[("other/s", "cnn")]["status"].startswith("failed: RuntimeError: out of data")
+    assert cells[("other/s", "cnn")]["status"].startswith("failed: FileNotFoundError: out of data")
     assert all(t.max_seconds == 5 and t.model for t in good.calls)
     assert (tmp_path / "plots" / "leaderboard.png").is_file() and "## fake/step" in (tmp_path / "report.md").read_text()
 

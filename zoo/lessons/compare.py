@@ -10,36 +10,14 @@ from __future__ import annotations
 
 import math
 import time
-import traceback
 from pathlib import Path
 
 import numpy as np
 
-from .._registry import model_info
 from ..runtime.apps import Trial
 from ..runtime.report import write_json
-from .trials import (
-    Target,
-    check_families,
-    check_supported,
-    finished_run,
-    lesson_console,
-    mean_pm,
-    model_for_family,
-    read_result,
-)
-
-FIRST_OVERHEAD_S = 45.0  # guess of a run's fixed costs (start, data, baselines, evaluation) until one is measured
-MIN_RUN_SECONDS = 10.0
-
-
-def preset_model(config: Path) -> str | None:
-    """The model a preset's YAML names (``model.model`` for Lightning apps, ``model`` for self-play)."""
-    import yaml
-
-    cfg = yaml.safe_load(Path(config).read_text()) or {}
-    m = cfg.get("model")
-    return m if isinstance(m, str) else (m or {}).get("model")
+from .cells import RunClock, family_model, preset_model, run_cell
+from .trials import Target, check_families, check_supported, lesson_console, mean_pm
 
 
 def plan(targets: list[Target], families: list[str], preset: str) -> list[dict]:
@@ -49,12 +27,8 @@ def plan(targets: list[Target], families: list[str], preset: str) -> list[dict]:
         config = t.step.config_for(preset) if t.step.config_for else None
         own = preset_model(config) if config and config.is_file() else None
         for fam in families:
-            if own and model_info(own).family == fam:
-                cells.append({"target": t, "family": fam, "model": own, "override": False})
-                continue
-            model = model_for_family(fam, t.step.kind) if t.step.kind else None
-            cells.append({"target": t, "family": fam, "model": model, "override": True,
-                          "status": None if model else f"n/a: no {fam} model takes `{t.step.kind}` inputs"})
+            model, override, status = family_model(own, fam, t.step.kind)
+            cells.append({"target": t, "family": fam, "model": model, "override": override, "status": status})
     return cells
 
 
@@ -83,39 +57,33 @@ def run_compare(targets: list[Target], families: list[str], out_dir: Path, prese
                   + (f"training capped at {run_seconds:.0f} s each" if run_seconds else
                      f"training caps set so that all ends within {time_limit_minutes:g} min"))
     start = time.perf_counter()
-    deadline = start + time_limit_minutes * 60
-    overheads: list[float] = []
-    runs_left = n_runs
+    clock = RunClock(n_runs, None if run_seconds else time_limit_minutes * 60)
     for c in cells:
         c["runs"] = []
-        if not c["model"]:
-            continue
-        t = c["target"]
-        for seed in range(seeds):
-            name = f"{t.step.name}_{c['family']}_s{seed}"
-            overhead = sum(overheads) / len(overheads) if overheads else FIRST_OVERHEAD_S
-            cap = run_seconds or max(MIN_RUN_SECONDS, (deadline - time.perf_counter()) / runs_left - overhead)
-            runs_left -= 1
-            console.rule(f"[bold]compare {t.label}: {c['family']} ({c['model']}), seed {seed}, training <= {cap:.0f} s")
-            began = time.perf_counter()
-            try:
-                run_dir = finished_run(out_dir / "runs", name)
-                if run_dir is None:
-                    run_dir = t.step.trial(Trial(
-                        preset, name, out_dir / "runs", model=c["model"] if c["override"] else None,
-                        model_kwargs={} if c["override"] else None, seed=seed, max_seconds=cap,
-                        extra_eval=False))  # the leaderboard reads the test metrics only
-                    result = read_result(run_dir)
-                    overheads.append(max(0.0, time.perf_counter() - began - (result.get("fit_seconds") or 0)))
-                else:
-                    result = read_result(run_dir)
-                c["runs"].append(result)
-            except Exception as e:  # one failing cell must not hide the rest of the matrix
-                console.print(traceback.format_exc())
-                c["status"] = f"failed: {type(e).__name__}: {e}"[:200]
-                runs_left -= seeds - 1 - seed
-                break
+        if c["model"]:
+            run_family(c, preset, seeds, out_dir, clock, run_seconds, console)
     return leaderboard(cells, out_dir, preset, seeds, time.perf_counter() - start, console)
+
+
+def run_family(c: dict, preset: str, seeds: int, out_dir: Path, clock: RunClock, run_seconds: float | None,
+               console) -> None:
+    """Train one (app, family) cell ``seeds`` times; its first failure ends the cell and becomes its status."""
+    t = c["target"]
+    for seed in range(seeds):
+        name = f"{t.step.name}_{c['family']}_s{seed}"
+        cap = clock.next_cap(run_seconds)
+        console.rule(f"[bold]compare {t.label}: {c['family']} ({c['model']}), seed {seed}, training <= {cap:.0f} s")
+        trial = Trial(preset, name, out_dir / "runs", model=c["model"] if c["override"] else None,
+                      model_kwargs={} if c["override"] else None, seed=seed, max_seconds=cap,
+                      extra_eval=False)  # the leaderboard reads the test metrics only
+        # The cap follows the time left, so it is not a setting that stops a finished run from being reused.
+        settings = {"preset": preset, "model": c["model"], "override": c["override"], "seed": seed}
+        outcome = run_cell(out_dir / "runs", name, settings, lambda trial=trial: t.step.trial(trial), clock, console)
+        if outcome.result is None:
+            c["status"] = outcome.status
+            clock.skip(seeds - 1 - seed)
+            return
+        c["runs"].append(outcome.result)
 
 
 def cell_summary(c: dict) -> dict:

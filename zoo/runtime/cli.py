@@ -68,6 +68,7 @@ def dispatch(argv: list[str]) -> int:
     p.add_argument("--apps", help="comma-separated app names (default: all installed)")
     p.add_argument("--no-lessons", action="store_true", help="skip the quick sweep and leaderboard")
     add_lesson_parsers(sub)
+    add_bench_parser(sub)
     for app in apps.values():
         if "/" not in app.name:
             sub.add_parser(app.name, help=app.help, add_help=False)
@@ -80,6 +81,10 @@ def dispatch(argv: list[str]) -> int:
         except ValueError as e:  # bad grids, names and budgets are reported before anything trains
             parser.exit(2, f"zoo {args.command}: error: {e}\n")
 
+    if args.command == "bench":
+        from zoo.runtime.bench import main as bench_main
+
+        return bench_main(args, apps)
     if args.command == "models":
         Console().print(models_table(args.pattern, args.kind))
         return 0
@@ -151,6 +156,16 @@ def group_main(group: str, members: list, argv: list[str]) -> int:
     p.add_argument("--time-limit", type=float, default=40.0, help="minutes for the whole comparison")
     p.add_argument("--run-seconds", type=float, help="training cap per run (default: from --time-limit)")
     p.add_argument("--out", help="run folder (default: runs/compare/<app>)")
+
+
+def add_bench_parser(sub) -> None:
+    p = sub.add_parser("bench", help="an app's benchmark matrix (configs/bench.yaml): one table, JSON in runs/bench/")
+    p.add_argument("app", help="an app, app/step (e.g. science/genomics), a comma-separated list, or all")
+    p.add_argument("--families", help="comma-separated subset of the bench file's families")
+    p.add_argument("--datasets", help="comma-separated datasets (default: the bench file's default ones)")
+    p.add_argument("--minutes", type=float, help="training cap of every cell (default: the bench file's)")
+    p.add_argument("--record", action="store_true", help="also write results/<app>.json (the README's tables)")
+    p.add_argument("--out", default="runs/bench", help="folder for the runs and <app>.json (default: runs/bench)")
 
 
 def _list(spec: str, cast, what: str) -> list:
