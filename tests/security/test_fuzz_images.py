@@ -1,4 +1,4 @@
-"""Fuzzing image decoding (``load_image``, used by ImageFolder and `zoo vision predict`): arbitrary bytes and damaged
+"""Fuzzing image decoding (``load_image``, used by ImageFolder and `zoo vision classify`): arbitrary bytes and damaged
 files give an InputError naming the file, and small valid images of any mode, size and format decode to a tensor
 in [0, 1], never another exception."""
 

@@ -1,5 +1,5 @@
 """Fuzzing the science apps' readers: on any bytes (FASTA, sequence/value tables), any arrays in an ``.npz``
-(damaged or not) and any command-line argument to `genomics predict`, the result is valid or a ValueError-family
+(damaged or not) and any command-line argument to `genomics score`, the result is valid or a ValueError-family
 error (InputError included) that names the file, never another exception."""
 
 import io
@@ -131,7 +131,7 @@ def test_sequence_value_table(data, transform):
     in_folder("v.tsv", data, lambda path: check_value_table(path, ["s1", "id"]))
 
 
-# -- genomics predict arguments -----------------------------------------------------------------------------------
+# -- genomics score arguments -------------------------------------------------------------------------------------
 @SETTINGS
 @given(item=st.one_of(st.text(max_size=60), st.text(alphabet="ACGTNacgtn./", max_size=400)),
        position=st.integers(1, 50))

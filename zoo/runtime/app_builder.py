@@ -131,7 +131,8 @@ class AppDeclaration:
                         bench=bench if bench.is_file() else None, supports=tuple(self.supports))
 
     def app(self) -> App:
-        return App(self.name, self.help, self.main, (self.demo_step(),))
+        lightning = LIGHTNING_COMMANDS if self.task is not None else ()
+        return App(self.name, self.help, self.main, (self.demo_step(),), (*lightning, *self.commands))
 
 
 def declare_app(name: str, help: str, *, presets: Path, preset_file: str | Callable[[str], str], kind: str,

@@ -73,6 +73,7 @@ class App:
     help: str
     main: Callable[[list[str]], int | None]
     demo_steps: Sequence[DemoStep] = field(default_factory=tuple)
+    commands: Sequence[str] = ()  # the words `zoo <name>` takes first (fit, validate, test, its own); () if unknown
 
 
 def discover_apps() -> dict[str, App]:
