@@ -25,10 +25,11 @@ test: $(STAMP) data
 demo: $(STAMP) data
 	$(VENV)/bin/zoo demo
 
-# Quality benchmarks (long: every family on the quick presets), tables printed and JSON under runs/bench/.
+# Quality benchmarks (long: every app's matrix from its configs/bench.yaml), tables printed and JSON under
+# runs/bench/; then fine-tuning the vision bench's CNN. `zoo bench APP --record` also writes results/APP.json.
 bench: $(STAMP) data
-	$(PY) -m apps.vision.bench
-	$(PY) -m apps.vision.finetune
+	$(VENV)/bin/zoo bench all
+	$(PY) -m apps.vision.finetune --source runs/bench/vision/vision/fashion_cnn/model
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check zoo apps tests
