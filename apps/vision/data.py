@@ -163,8 +163,9 @@ class DigitsDataModule(ImageDataModule):
     def __init__(self, batch_size: int = 64, val_fraction: float = 0.15, test_fraction: float = 0.15,
                  train_fraction: float = 1.0, image_size: int | None = None, augment: bool = False,
                  split_seed: int = 0, num_workers: int = 0, crop_padding: int = 1):
-        super().__init__(batch_size, val_fraction, test_fraction, train_fraction, image_size, augment, split_seed,
-                         num_workers, crop_padding)
+        super().__init__(batch_size=batch_size, val_fraction=val_fraction, test_fraction=test_fraction,
+                         train_fraction=train_fraction, image_size=image_size, augment=augment, split_seed=split_seed,
+                         num_workers=num_workers, crop_padding=crop_padding)
 
     def load(self):
         from sklearn.datasets import load_digits
@@ -213,8 +214,9 @@ class FashionMNISTDataModule(ImageDataModule):
                 folder /usr/share/datasets/fashion-mnist.
         """
         self.root = Path(root or default_fashion_root())
-        super().__init__(batch_size, val_fraction, 0.0, train_fraction, image_size, augment, split_seed, num_workers,
-                         crop_padding)
+        super().__init__(batch_size=batch_size, val_fraction=val_fraction, test_fraction=0.0,
+                         train_fraction=train_fraction, image_size=image_size, augment=augment, split_seed=split_seed,
+                         num_workers=num_workers, crop_padding=crop_padding)  # the source has its own test split
 
     @staticmethod
     def available(root: str | None = None) -> bool:
@@ -247,8 +249,9 @@ class TorchvisionDataModule(ImageDataModule):
         self.root, self.name = root, dataset
         self.class_names = tuple(str(i) for i in range(10)) if dataset == "mnist" else CIFAR10_CLASSES
         self.flip_ok = dataset == "cifar10"
-        super().__init__(batch_size, val_fraction, 0.0, train_fraction, image_size, augment, split_seed, num_workers,
-                         crop_padding)
+        super().__init__(batch_size=batch_size, val_fraction=val_fraction, test_fraction=0.0,
+                         train_fraction=train_fraction, image_size=image_size, augment=augment, split_seed=split_seed,
+                         num_workers=num_workers, crop_padding=crop_padding)  # the source has its own test split
 
     def load(self):
         import torchvision.datasets as tvd

@@ -107,8 +107,9 @@ class ImageFolderDataModule(ImageDataModule):
         """
         self.root, self.channels, self.skip_bad = Path(root), channels, skip_bad
         self.name = self.root.name.split(".")[0]
-        super().__init__(batch_size, val_fraction, test_fraction, train_fraction, image_size, augment, split_seed,
-                         num_workers, crop_padding)
+        super().__init__(batch_size=batch_size, val_fraction=val_fraction, test_fraction=test_fraction,
+                         train_fraction=train_fraction, image_size=image_size, augment=augment, split_seed=split_seed,
+                         num_workers=num_workers, crop_padding=crop_padding)
 
     def load(self):
         from torchvision.datasets import ImageFolder

@@ -6,11 +6,20 @@ from pathlib import Path
 import pytest
 import torch
 
-from apps.vision.data import FashionMNISTDataModule, TorchvisionDataModule, read_idx
+from apps.vision.data import DigitsDataModule, FashionMNISTDataModule, TorchvisionDataModule, read_idx
 from apps.vision.imagefolder import ImageFolderDataModule
 from tests.apps.vision.images import make_folder
 
 SHARED_CIFAR = Path(__file__).resolve().parents[3].parent / "shared" / "data" / "images" / "cifar10-test-jpg.tar.gz"
+
+
+@pytest.mark.parametrize("cls", [DigitsDataModule, FashionMNISTDataModule, TorchvisionDataModule,
+                                 ImageFolderDataModule])
+def test_every_subclass_hands_its_base_arguments_on_by_name(cls):
+    base = dict(batch_size=7, val_fraction=0.11, train_fraction=0.5, image_size=12, augment=False, split_seed=3,
+                num_workers=0, crop_padding=5)
+    dm = cls(**({"root": "unused"} if cls in (TorchvisionDataModule, ImageFolderDataModule) else {}), **base)
+    assert {k: dm.hparams[k] for k in base} == base
 
 
 def test_image_folder_loads_resizes_and_splits(tmp_path):
