@@ -29,10 +29,12 @@ def results_file(results: Path, app: str) -> Path:
 def render(payload: dict, source: str) -> str:
     """The caption and the Markdown table of one bench result."""
     headers, rows = table_cells(payload)
-    lines = [f"Measured with {caption(payload)}; JSON in `{source}`.", "",
-             "| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
-    lines += ["| " + " | ".join(cell.replace("|", "\\|") for cell in row) + " |" for row in rows]
-    return "\n".join(lines) + "\n"
+    lines = [f"Measured with {caption(payload)}; JSON in `{source}`.", "", _row(headers), "|" + "---|" * len(headers)]
+    return "\n".join(lines + [_row(r) for r in rows]) + "\n"
+
+
+def _row(cells: list[str]) -> str:
+    return "| " + " | ".join(cell.replace("|", "\\|") for cell in cells) + " |"
 
 
 def rewrite(readme: str, results: Path) -> str:

@@ -43,7 +43,7 @@ class RunClock:
         return sum(self.overheads) / len(self.overheads) if self.overheads else FIRST_OVERHEAD_S
 
     def next_cap(self, fixed: float | None = None) -> float | None:
-        """The training cap of the next run (``fixed`` when given or when there is no deadline); counts it as started."""
+        """The training cap of the next run: ``fixed`` when given, else the shared one (None without a deadline)."""
         shared = None
         if fixed is None and self.deadline is not None:
             shared = max(MIN_RUN_SECONDS, (self.deadline - time.perf_counter()) / self.runs_left - self.overhead())

@@ -107,7 +107,7 @@ def load_bench(path: str | Path) -> BenchSpec:
     except yaml.YAMLError as e:
         raise InputError(f"{path}: not valid YAML: {' '.join(str(e).split())}") from None
     where = str(path)
-    raw = _mapping(raw, where)
+    raw = _typed(raw, where, dict)
     _known_keys(raw, BenchSpec, where, skip=("path",))
     if "datasets" not in raw:
         raise InputError(f"{where}: needs `datasets` (at least one dataset with its config)")
@@ -118,58 +118,58 @@ def load_bench(path: str | Path) -> BenchSpec:
     families = {key: _family(value, f"{where}: families.{key}")
                 for key, value in _keyed(raw.get("families") or {}, f"{where}: families").items()}
     _check_families([*families, *(f for d in datasets.values() for f in (*d.configs, *d.model_kwargs))], where)
-    columns = tuple(_column(c, f"{where}: columns[{i}]") for i, c in enumerate(_list(raw.get("columns") or [],
-                                                                                      f"{where}: columns")))
+    columns = tuple(_column(c, f"{where}: columns[{i}]")
+                    for i, c in enumerate(_typed(raw.get("columns") or [], f"{where}: columns", list)))
     return BenchSpec(path, datasets, families, _minutes(raw.get("minutes"), f"{where}: minutes"),
-                     _text(raw.get("description", ""), f"{where}: description"), columns)
+                     _typed(raw.get("description", ""), f"{where}: description", str), columns)
 
 
 def _dataset(raw: Any, path: Path, where: str) -> BenchDataset:
-    raw = _mapping(raw, where)
+    raw = _typed(raw, where, dict)
     _known_keys(raw, BenchDataset, where)
     if "config" not in raw:
         raise InputError(f"{where}: needs `config` (the preset file, relative to {path.name})")
     configs = {fam: _config(value, path, f"{where}.configs.{fam}")
                for fam, value in _keyed(raw.get("configs") or {}, f"{where}.configs").items()}
-    kwargs = {fam: dict(_mapping(value, f"{where}.model_kwargs.{fam}"))
+    kwargs = {fam: dict(_typed(value, f"{where}.model_kwargs.{fam}", dict))
               for fam, value in _keyed(raw.get("model_kwargs") or {}, f"{where}.model_kwargs").items()}
-    default = _flag(raw.get("default", True), f"{where}.default")
-    return BenchDataset(_config(raw["config"], path, f"{where}.config"), _text(raw.get("label", ""), f"{where}.label"),
-                        tuple(_text(p, f"{where}.requires") for p in _list(raw.get("requires") or [],
-                                                                              f"{where}.requires")),
-                        default, configs, kwargs)
+    requires = tuple(_typed(p, f"{where}.requires", str)
+                     for p in _typed(raw.get("requires") or [], f"{where}.requires", list))
+    return BenchDataset(_config(raw["config"], path, f"{where}.config"),
+                        _typed(raw.get("label", ""), f"{where}.label", str), requires,
+                        _typed(raw.get("default", True), f"{where}.default", bool), configs, kwargs)
 
 
 def _family(raw: Any, where: str) -> BenchFamily:
-    raw = _mapping(raw or {}, where)
+    raw = _typed(raw or {}, where, dict)
     _known_keys(raw, BenchFamily, where)
     model = raw.get("model")
     if model is not None:
         from .._registry import list_models
 
-        if _text(model, f"{where}.model") not in list_models():
+        if _typed(model, f"{where}.model", str) not in list_models():
             raise InputError(f"{where}.model: no model {model!r} in the zoo (`zoo models` lists them)")
     epochs = raw.get("epochs")
     if epochs is not None and (not isinstance(epochs, int) or isinstance(epochs, bool) or epochs < 1):
         raise InputError(f"{where}.epochs: expected a whole number of at least 1, got {epochs!r}")
-    return BenchFamily(model, dict(_mapping(raw.get("model_kwargs") or {}, f"{where}.model_kwargs")), epochs,
-                       _flag(raw.get("preset_budget", False), f"{where}.preset_budget"))
+    return BenchFamily(model, dict(_typed(raw.get("model_kwargs") or {}, f"{where}.model_kwargs", dict)), epochs,
+                       _typed(raw.get("preset_budget", False), f"{where}.preset_budget", bool))
 
 
 def _column(raw: Any, where: str) -> BenchColumn:
-    raw = _mapping(raw, where)
+    raw = _typed(raw, where, dict)
     _known_keys(raw, BenchColumn, where)
     for required in ("label", "key"):
         if required not in raw:
             raise InputError(f"{where}: needs `{required}`")
-    spec = _text(raw.get("format", ".4g"), f"{where}.format")
+    spec = _typed(raw.get("format", ".4g"), f"{where}.format", str)
     try:
         format(1.5, spec)
     except ValueError:
         raise InputError(f"{where}.format: {spec!r} is not a number format (e.g. .4f, .2e, ,)") from None
     per = raw.get("per")
-    return BenchColumn(_text(raw["label"], f"{where}.label"), _text(raw["key"], f"{where}.key"), spec,
-                       None if per is None else _text(per, f"{where}.per"))
+    return BenchColumn(_typed(raw["label"], f"{where}.label", str), _typed(raw["key"], f"{where}.key", str), spec,
+                       None if per is None else _typed(per, f"{where}.per", str))
 
 
 def _check_families(names: list[str], where: str) -> None:
@@ -188,35 +188,22 @@ def _known_keys(raw: dict, cls: type, where: str, skip: tuple[str, ...] = ()) ->
             raise InputError(f"{where}: unknown key {key!r}; expected one of {', '.join(allowed)}")
 
 
-def _mapping(raw: Any, where: str) -> dict:
-    if not isinstance(raw, dict):
-        raise InputError(f"{where}: expected a mapping (key: value), got {type(raw).__name__}")
+EXPECTED = {dict: "a mapping (key: value)", list: "a list", str: "text", bool: "true or false"}
+
+
+def _typed(raw: Any, where: str, kind: type):
+    """``raw`` when it is a ``kind`` (a YAML mapping, list, string or boolean), else an error naming ``where``."""
+    if not isinstance(raw, kind):
+        shown = repr(raw) if kind is bool else type(raw).__name__
+        raise InputError(f"{where}: expected {EXPECTED[kind]}, got {shown}")
     return raw
 
 
 def _keyed(raw: Any, where: str) -> dict:
     """A mapping whose keys are dataset or family names (lower case, digits, underscores)."""
-    for key in _mapping(raw, where):
+    for key in _typed(raw, where, dict):
         if not isinstance(key, str) or not KEY.fullmatch(key):
             raise InputError(f"{where}: key {key!r} must be lower-case letters, digits and underscores")
-    return raw
-
-
-def _list(raw: Any, where: str) -> list:
-    if not isinstance(raw, list):
-        raise InputError(f"{where}: expected a list, got {type(raw).__name__}")
-    return raw
-
-
-def _text(raw: Any, where: str) -> str:
-    if not isinstance(raw, str):
-        raise InputError(f"{where}: expected text, got {type(raw).__name__}")
-    return raw
-
-
-def _flag(raw: Any, where: str) -> bool:
-    if not isinstance(raw, bool):
-        raise InputError(f"{where}: expected true or false, got {raw!r}")
     return raw
 
 
@@ -230,7 +217,7 @@ def _minutes(raw: Any, where: str) -> float | None:
 
 def _config(raw: Any, bench: Path, where: str) -> Path:
     """A preset named relative to the bench file; it must be a file in the same folder tree."""
-    config = bench.parent / _text(raw, where)
+    config = bench.parent / _typed(raw, where, str)
     if not config.is_file():
         raise InputError(f"{where}: {config} is not a file")
     return config

@@ -52,4 +52,4 @@ def _number(value, spec: str) -> str:
 
 
 def _status(status: str) -> str:
-    return "" if status in ("ok", "reused") else status.replace("|", "/")
+    return "" if status in ("ok", "reused") else status
