@@ -1,16 +1,22 @@
-"""Every registered model, every input kind it claims: forward, backward, shapes, save/load, parameter counts."""
+"""Every registered model, every input kind it claims: forward, backward, shapes, save/load, parameter counts.
+
+The cases come from the registry, so a new family is covered by registering it; the README's "Add a model family"
+example is checked the same way."""
 
 import re
+from pathlib import Path
 
 import pytest
 import torch
 from rich.console import Console
 
 import zoo
+from zoo._registry import _MODELS, default_model
 from zoo.reference import REFERENCE_KWARGS, build_reference, example_input
 from zoo.runtime.cli import models_table
 
 CASES = [(name, kind) for name in zoo.list_models() for kind in zoo.model_info(name).kinds]
+README = Path(__file__).resolve().parents[2] / "README.md"
 
 
 def expected_shape(kind: str, x, kwargs: dict):
@@ -39,6 +45,10 @@ def test_every_family_is_registered():
 
 @pytest.mark.parametrize("name,kind", CASES, ids=[f"{n}-{k}" for n, k in CASES])
 def test_model_contract(name, kind, tmp_path):
+    check_contract(name, kind, tmp_path)
+
+
+def check_contract(name: str, kind: str, tmp_path: Path) -> None:
     field_dims = (1, 2) if kind == "field" else (None,)
     for ndim in field_dims:
         kwargs = dict(REFERENCE_KWARGS[kind])
@@ -82,6 +92,10 @@ def test_model_contract(name, kind, tmp_path):
 
 @pytest.mark.parametrize("name", [n for n in zoo.list_models() if "seq2seq" not in zoo.model_info(n).kinds])
 def test_reset_head_changes_outputs_only(name):
+    check_reset_head(name)
+
+
+def check_reset_head(name: str) -> None:
     kind = zoo.model_info(name).kinds[0]
     model = build_reference(name, kind).eval()
     before = {n: p.clone() for n, p in model.named_parameters() if not n.startswith("head.")}
@@ -91,6 +105,18 @@ def test_reset_head_changes_outputs_only(name):
     assert out.shape[1] == 5 and model.config["num_outputs"] == 5
     after = dict(model.named_parameters())
     assert all(torch.equal(before[n], after[n]) for n in before)
+
+
+def test_a_new_family_is_one_file(tmp_path):
+    """The README's example family, registered as its file would be, meets the contract like the zoo's own."""
+    example = README.read_text().split("## Add a model family")[1].split("```python\n")[1].split("```")[0]
+    exec(compile(example, "README.md", "exec"), {"__name__": "zoo.models.mlp", "__package__": "zoo.models"})
+    try:
+        assert zoo.list_families("image")[-1] == "mlp" and default_model("mlp", "image") == "mlp_small"
+        check_contract("mlp_small", "image", tmp_path)
+        check_reset_head("mlp_small")
+    finally:
+        _MODELS.pop("mlp_small")
 
 
 def test_parameter_counts_match_zoo_models():
