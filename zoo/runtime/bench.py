@@ -22,7 +22,7 @@ from ..lessons.cells import RunClock, family_model, preset_model, run_cell
 from ..lessons.trials import Target, check_supported, lesson_console, resolve_targets
 from ..outputs import write_json
 from .apps import App, Trial
-from .bench_spec import BenchSpec, load_bench
+from .bench_spec import BenchFamily, BenchSpec, load_bench
 from .bench_table import print_table
 from .machine import machine_record
 
@@ -113,21 +113,26 @@ def plan(spec: BenchSpec, kind: str | None, families: list[str], datasets: list[
         data = spec.datasets[key]
         missing = [p for p in data.requires if not Path(p).exists()]
         for fam in families:
-            settings = spec.families.get(fam)
+            settings = spec.families.get(fam, BenchFamily())
             config = data.configs.get(fam, data.config)
-            if settings is not None and settings.model:
-                model, override, status = settings.model, True, None
-            else:
-                model, override, status = family_model(preset_model(config), fam, kind)
-            kwargs = ({**settings.model_kwargs, **data.model_kwargs.get(fam, {})} if settings else {}) if override \
-                else None
-            cap = minutes if minutes is not None else None if settings and settings.preset_budget else spec.minutes
-            cell = BenchCell(key, fam, config, model, kwargs, settings.epochs if settings else None,
-                             None if cap is None else cap * 60, status)
-            if cell.status is None and missing:
-                cell.status = f"skipped: needs {', '.join(missing)}"
-            cells.append(cell)
+            model, kwargs, status = cell_model(settings, data.model_kwargs.get(fam, {}), config, fam, kind)
+            cap = minutes if minutes is not None else None if settings.preset_budget else spec.minutes
+            if status is None and missing:
+                status = f"skipped: needs {', '.join(missing)}"
+            cells.append(BenchCell(key, fam, config, model, kwargs, settings.epochs,
+                                   None if cap is None else cap * 60, status))
     return cells
+
+
+def cell_model(settings: BenchFamily, dataset_kwargs: dict, config: Path, family: str,
+               kind: str | None) -> tuple[str | None, dict | None, str | None]:
+    """(model, its arguments or None to keep the preset's, why the cell stays empty): the bench's model for the
+    family, else the preset's own (same family), else the family's small model for ``kind`` (as `zoo compare`)."""
+    if settings.model:
+        model, override, status = settings.model, True, None
+    else:
+        model, override, status = family_model(preset_model(config), family, kind)
+    return model, {**settings.model_kwargs, **dataset_kwargs} if override else None, status
 
 
 def run_bench(target: Target, spec: BenchSpec, name: str, out: Path, families: list[str], datasets: list[str],
@@ -170,7 +175,7 @@ def row(spec: BenchSpec, c: BenchCell) -> dict:
     data = spec.datasets[c.dataset]
     base = {"dataset": c.dataset, "dataset_label": data.label or c.dataset, "family": c.family,
             "model": c.model or "-", "status": c.status or "not run", "precision": _precision(c.config)}
-    m = getattr(c, "result", None)
+    m = c.result
     if m is None:
         return base
     values = {col.label: _ratio(_lookup(m, col.key), _lookup(m, col.per) if col.per else 1.0) for col in spec.columns}

@@ -47,7 +47,7 @@ class BenchDataset:
     """A family's own preset on this dataset (family -> config), e.g. the LSTM translation model's settings."""
     model_kwargs: dict[str, dict] = field(default_factory=dict)
     """Model arguments this dataset adds to a family's (family -> arguments), e.g. circular padding on a periodic
-    domain. They apply where the bench names the family's model."""
+    domain. They apply where the cell replaces the preset's model (not to the preset's own)."""
 
 
 @dataclass(frozen=True)
