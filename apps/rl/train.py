@@ -1,7 +1,8 @@
-"""AlphaZero-style training, written out plainly: self-play -> replay window -> fit -> (gate) -> evaluate -> save.
+"""AlphaZero-style training, written out plainly: resume -> (self-play -> train -> gate -> evaluate -> save) per
+iteration -> final evaluation and the run record.
 
 Every iteration ends with a complete checkpoint folder (``checkpoints/iter_NNNN``: weights, replay window) and
-then ``checkpoints/latest.json`` naming it, written atomically: a run killed at any moment resumes from its last
+then ``checkpoints/latest.json`` naming it (see ``checkpoints.py``): a run killed at any moment resumes from its last
 finished iteration (``zoo rl train -c CONFIG`` again, same ``--name``).
 """
 
@@ -9,7 +10,6 @@ from __future__ import annotations
 
 import json
 import multiprocessing as mp
-import shutil
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -19,13 +19,13 @@ import numpy as np
 import torch
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-from safetensors.torch import load_file
 from torch.utils.data import DataLoader, RandomSampler, TensorDataset
 
 from zoo import model_info, save_pretrained
-from zoo.runtime.report import write_json
+from zoo.runtime.record import Headline, Machine, RunRecord
 
-from .arena import play_match
+from .arena import MatchResult, play_match
+from .checkpoints import load_latest, save_iteration
 from .checks import check_settings
 from .evaluate import evaluate_agent, ladder, plot_elo
 from .games import make_game
@@ -110,35 +110,127 @@ def search_settings(s: Settings, noise: bool) -> SearchSettings:
     return SearchSettings(s.simulations, s.c_puct, s.dirichlet_alpha, s.noise_fraction if noise else 0.0)
 
 
-def load_latest(run_dir: Path) -> dict | None:
-    """The last finished iteration of a run: {"iteration", "history", "weights", "replay"}, or None."""
-    latest = run_dir / "checkpoints" / "latest.json"
-    if not latest.is_file():
-        return None
-    info = json.loads(latest.read_text())
-    folder = run_dir / "checkpoints" / info["dir"]
-    with np.load(folder / "replay.npz") as z:
-        replay = Positions(z["planes"], z["policies"], z["results"])
-    return {**info, "weights": load_file(str(folder / "model" / "model.safetensors")), "replay": replay}
+@dataclass
+class RunState:
+    """What one iteration hands the next, and what a checkpoint restores."""
+
+    replay: Positions | None = None
+    """The replay window; None before the first self-play."""
+    history: list[dict] = field(default_factory=list)
+    """One entry per finished iteration: loss, timings, game counts, gate score, ladder matches."""
+    start: int = 0
+    """The first iteration still to play."""
 
 
-def save_iteration(run_dir: Path, iteration: int, model, replay: Positions, history: list, keep: int = 2) -> Path:
-    """Write iteration ``iteration`` completely, then point latest.json at it; keep the last ``keep`` folders."""
-    ckpt = run_dir / "checkpoints"
-    folder = ckpt / f"iter_{iteration:04d}"
-    tmp = ckpt / f".{folder.name}.partial"
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir(parents=True)
-    save_pretrained(model, tmp / "model", notes=f"self-play iteration {iteration}")
-    np.savez(tmp / "replay.npz", planes=replay.planes, policies=replay.policies, results=replay.results)
-    shutil.rmtree(folder, ignore_errors=True)
-    tmp.rename(folder)
-    write_json(ckpt / "latest.json", {"iteration": iteration, "dir": folder.name, "history": history})
-    for old in sorted(ckpt.glob("iter_*"))[:-keep]:
-        shutil.rmtree(old, ignore_errors=True)
-    return folder
+def train(s: Settings, run_dir: Path, console: Console | None = None) -> dict:
+    """Train by self-play (resuming the run in ``run_dir`` if it has finished iterations); returns its metrics.json."""
+    check_settings(s)  # input files and numbers, before any work: a bad puzzle path used to lose the whole run
+    console = console or Console()
+    run_dir = Path(run_dir)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    (run_dir / "settings.json").write_text(json.dumps(asdict(s), indent=2))
+    L.seed_everything(s.seed, verbose=False)
+    game = make_game(s.game, s.max_plies)
+    task = PolicyValueTask(model=s.model, model_kwargs=dict(s.model_kwargs), game_kwargs=board_kwargs(game),
+                           lr=s.lr, weight_decay=s.weight_decay, schedule="constant")
+    opponents = ladder(game, s.seed)
+    state = resume(run_dir, task, console)
+    began = time.perf_counter()
+    if state.start == 0 and s.warm_start_pgn:  # a fresh run: a resumed one had its warm start already
+        warm_start(s, task, console)
+    pool = mp.get_context("spawn").Pool(s.workers) if s.workers > 1 else None
+    try:
+        with progress_bar(console) as progress:
+            bar = progress.add_task(f"{s.game} self-play", total=s.iterations, completed=state.start, status="")
+            for it in range(state.start, s.iterations):
+                state.replay, played = play(s, task, it, pool, state.replay)
+                champion = snapshot(task) if s.gate_games else None
+                entry = {"iteration": it, **train_step(s, task, state.replay), **played}
+                entry.update(gate_step(s, task, champion))
+                entry.update(evaluate_step(s, game, task, opponents, it))
+                state.history.append(entry)
+                save_iteration(run_dir, it, task.model, state.replay, state.history)
+                progress.update(bar, advance=1, status=status_line(entry))
+                if s.max_minutes and (time.perf_counter() - began) / 60 > s.max_minutes:
+                    console.print(f"time budget of {s.max_minutes} minutes reached after iteration {it}")
+                    break
+    finally:
+        if pool is not None:
+            pool.terminate()
+    return finish(s, run_dir, task, state.history, time.perf_counter() - began, console)
 
 
+# -- the steps of an iteration, in order ------------------------------------------------------------------------
+def resume(run_dir: Path, task: PolicyValueTask, console: Console) -> RunState:
+    """The run's last finished iteration, its weights loaded into ``task``; a fresh state when there is none."""
+    latest = load_latest(run_dir)
+    if latest is None:
+        return RunState()
+    task.model.load_state_dict(latest["weights"])
+    console.print(f"resuming {run_dir} after iteration {latest['iteration']} ({len(latest['replay'])} positions kept)")
+    return RunState(latest["replay"], latest["history"], latest["iteration"] + 1)
+
+
+def play(s: Settings, task: PolicyValueTask, iteration: int, pool,
+         replay: Positions | None) -> tuple[Positions, dict]:
+    """Self-play: this iteration's games joined to the replay window (its most recent ``replay_window`` positions
+    kept); returns the window and the iteration's self-play numbers (seconds, positions per second, game counts)."""
+    start = time.perf_counter()
+    new, stats = self_play(s, task, iteration, pool)
+    seconds = time.perf_counter() - start
+    replay = new if replay is None else Positions.concat([replay, new])
+    return replay.last(s.replay_window), {"self_play_s": seconds, "positions_per_s": stats["positions"] / seconds,
+                                          **stats}
+
+
+def self_play(s: Settings, task: PolicyValueTask, iteration: int, pool) -> tuple[Positions, dict]:
+    """This iteration's games, split between the workers."""
+    game = make_game(s.game, s.max_plies)
+    weights = {k: v.detach().cpu() for k, v in task.model.state_dict().items()}
+    shares = [s.games_per_iteration // s.workers + (w < s.games_per_iteration % s.workers) for w in range(s.workers)]
+    jobs = [{"game": s.game, "max_plies": s.max_plies, "model": s.model, "model_kwargs": s.model_kwargs,
+             "weights": weights, "games": n, "search": search_settings(s, noise=True),
+             "temperature_moves": s.temperature_moves, "augment": s.augment,
+             "seed": s.seed * 100003 + iteration * 101 + w} for w, n in enumerate(shares) if n]
+    if pool is None:
+        model = task.model.eval()
+        results = [play_games(game, Evaluator(game, model), j["games"], j["search"], j["temperature_moves"],
+                              j["augment"], np.random.default_rng(j["seed"])) for j in jobs]
+    else:
+        results = pool.map(worker_play, jobs)
+    stats = {k: sum(r[1][k] for r in results) for k in ("games", "positions", "first_player_wins", "draws",
+                                                         "second_player_wins")}
+    return Positions.concat([r[0] for r in results]), stats
+
+
+def train_step(s: Settings, task: PolicyValueTask, replay: Positions) -> dict:
+    """``train_steps`` gradient steps on the replay window: the mean loss and the seconds they took."""
+    start = time.perf_counter()
+    loss = fit_network(task, replay, s)
+    return {"loss": loss, "train_s": time.perf_counter() - start}
+
+
+def gate_step(s: Settings, task: PolicyValueTask, champion: dict | None) -> dict:
+    """With ``gate_games``: the new network plays the previous one (``champion``, its weights) and is replaced by it
+    when it scores below ``gate_score``; returns the score for the iteration's entry (nothing without a gate)."""
+    if champion is None:
+        return {}
+    score = gate(s, task, champion)
+    if score < s.gate_score:
+        task.model.load_state_dict(champion)  # the challenger lost: keep the champion
+    return {"gate_score": score}
+
+
+def evaluate_step(s: Settings, game, task: PolicyValueTask, opponents: list, iteration: int) -> dict:
+    """Every ``eval_every`` iterations (and after the last): the raw policy against the weakest ``eval_opponents``
+    of the ladder, for the Elo plot."""
+    if (iteration + 1) % s.eval_every and iteration != s.iterations - 1:
+        return {}
+    matches = evaluate_agent(game, Evaluator(game, task.model), opponents[:s.eval_opponents], s.eval_games, 0, s.seed)
+    return {"matches": [m.as_dict() for m in matches]}
+
+
+# -- what the steps use -----------------------------------------------------------------------------------------
 def fit_network(task: PolicyValueTask, replay: Positions, s: Settings, steps: int | None = None) -> float:
     """``train_steps`` gradient steps on batches drawn from the replay window; returns the mean loss."""
     return fit_arrays(task, (replay.planes, replay.policies, replay.results), s, steps or s.train_steps)
@@ -155,84 +247,19 @@ def fit_arrays(task: PolicyValueTask, arrays: tuple, s: Settings, steps: int) ->
     return float(trainer.callback_metrics.get("train_loss", float("nan")))
 
 
-def self_play(s: Settings, task: PolicyValueTask, iteration: int, pool) -> tuple[Positions, dict]:
-    """This iteration's games, split between the workers."""
-    game = make_game(s.game, s.max_plies)
-    weights = {k: v.detach().cpu() for k, v in task.model.state_dict().items()}
-    shares = [s.games_per_iteration // s.workers + (w < s.games_per_iteration % s.workers) for w in range(s.workers)]
-    jobs = [{"game": s.game, "max_plies": s.max_plies, "model": s.model, "model_kwargs": s.model_kwargs,
-             "weights": weights, "games": n, "search": search_settings(s, noise=True),
-             "temperature_moves": s.temperature_moves, "augment": s.augment, "seed": s.seed * 100003 + iteration * 101 + w} for w, n in enumerate(shares) if n]
-    if pool is None:
-        model = task.model.eval()
-        results = [play_games(game, Evaluator(game, model), j["games"], j["search"], j["temperature_moves"],
-                              j["augment"], np.random.default_rng(j["seed"])) for j in jobs]
-    else:
-        results = pool.map(worker_play, jobs)
-    stats = {k: sum(r[1][k] for r in results) for k in ("games", "positions", "first_player_wins", "draws",
-                                                         "second_player_wins")}
-    return Positions.concat([r[0] for r in results]), stats
+def snapshot(task: PolicyValueTask) -> dict:
+    """A copy of the network's weights (the champion a gate falls back to)."""
+    return {k: v.clone() for k, v in task.model.state_dict().items()}
 
 
-def train(s: Settings, run_dir: Path, console: Console | None = None) -> dict:
-    check_settings(s)  # input files and numbers, before any work: a bad puzzle path used to lose the whole run
-    console = console or Console()
-    run_dir = Path(run_dir)
-    run_dir.mkdir(parents=True, exist_ok=True)
-    (run_dir / "settings.json").write_text(json.dumps(asdict(s), indent=2))
-    L.seed_everything(s.seed, verbose=False)
+def gate(s: Settings, task: PolicyValueTask, previous: dict) -> float:
+    """Score of the new network against the previous one, both with search, colours alternated."""
     game = make_game(s.game, s.max_plies)
-    task = PolicyValueTask(model=s.model, model_kwargs=dict(s.model_kwargs), game_kwargs=board_kwargs(game),
-                           lr=s.lr, weight_decay=s.weight_decay, schedule="constant")
-    opponents = ladder(game, s.seed)
-    history: list[dict] = []
-    replay: Positions | None = None
-    start = 0
-    resumed = load_latest(run_dir)
-    if resumed is not None:
-        task.model.load_state_dict(resumed["weights"])
-        replay, history, start = resumed["replay"], resumed["history"], resumed["iteration"] + 1
-        console.print(f"resuming {run_dir} after iteration {resumed['iteration']} ({len(replay)} positions kept)")
-    began = time.perf_counter()
-    if resumed is None and s.warm_start_pgn:
-        warm_start(s, task, console)
-    pool = mp.get_context("spawn").Pool(s.workers) if s.workers > 1 else None
-    columns = (TextColumn("[bold]{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
-               TimeElapsedColumn(), TextColumn("{task.fields[status]}"))
-    try:
-        with Progress(*columns, console=console) as progress:
-            bar = progress.add_task(f"{s.game} self-play", total=s.iterations, completed=start, status="")
-            for it in range(start, s.iterations):
-                t0 = time.perf_counter()
-                new, stats = self_play(s, task, it, pool)
-                play_s = time.perf_counter() - t0
-                replay = new if replay is None else Positions.concat([replay, new])
-                replay = replay.last(s.replay_window)
-                previous = {k: v.clone() for k, v in task.model.state_dict().items()}
-                t1 = time.perf_counter()
-                loss = fit_network(task, replay, s)
-                entry = {"iteration": it, "loss": loss, "self_play_s": play_s, "train_s": time.perf_counter() - t1,
-                         "positions_per_s": stats["positions"] / play_s, **stats}
-                if s.gate_games:
-                    entry["gate_score"] = gate(s, task, previous)
-                    if entry["gate_score"] < s.gate_score:
-                        task.model.load_state_dict(previous)  # the challenger lost: keep the champion
-                if (it + 1) % s.eval_every == 0 or it == s.iterations - 1:
-                    evaluate = Evaluator(game, task.model)
-                    matches = evaluate_agent(game, evaluate, opponents[:s.eval_opponents], s.eval_games, 0, s.seed)
-                    entry["matches"] = [m.as_dict() for m in matches]
-                history.append(entry)
-                save_iteration(run_dir, it, task.model, replay, history)
-                status = f"loss {loss:.3f}  {entry['positions_per_s']:.0f} pos/s" + "".join(
-                    f"  {m['opponent']} {m['score']:.0%}" for m in entry.get("matches", []))
-                progress.update(bar, advance=1, status=status)
-                if s.max_minutes and (time.perf_counter() - began) / 60 > s.max_minutes:
-                    console.print(f"time budget of {s.max_minutes} minutes reached after iteration {it}")
-                    break
-    finally:
-        if pool is not None:
-            pool.terminate()
-    return finish(s, run_dir, task, history, time.perf_counter() - began, console)
+    champion = PolicyValueTask(model=s.model, model_kwargs=dict(s.model_kwargs), game_kwargs=board_kwargs(game))
+    champion.model.load_state_dict(previous)
+    new = NetworkPlayer(game, Evaluator(game, task.model), s.eval_simulations, seed=s.seed, name="challenger")
+    old = NetworkPlayer(game, Evaluator(game, champion.model), s.eval_simulations, seed=s.seed + 1, name="champion")
+    return play_match(game, new, old, s.gate_games).score
 
 
 def warm_start(s: Settings, task: PolicyValueTask, console: Console) -> None:
@@ -248,47 +275,57 @@ def warm_start(s: Settings, task: PolicyValueTask, console: Console) -> None:
     console.print(f"warm start done in {time.perf_counter() - start:.0f} s, loss {loss:.3f}")
 
 
-def gate(s: Settings, task: PolicyValueTask, previous: dict) -> float:
-    """Score of the new network against the previous one, both with search, colours alternated."""
-    game = make_game(s.game, s.max_plies)
-    champion = PolicyValueTask(model=s.model, model_kwargs=dict(s.model_kwargs), game_kwargs=board_kwargs(game))
-    champion.model.load_state_dict(previous)
-    new = NetworkPlayer(game, Evaluator(game, task.model), s.eval_simulations, seed=s.seed, name="challenger")
-    old = NetworkPlayer(game, Evaluator(game, champion.model), s.eval_simulations, seed=s.seed + 1, name="champion")
-    return play_match(game, new, old, s.gate_games).score
+def progress_bar(console: Console) -> Progress:
+    return Progress(TextColumn("[bold]{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+                    TimeElapsedColumn(), TextColumn("{task.fields[status]}"), console=console)
 
 
+def status_line(entry: dict) -> str:
+    """The progress bar's note on an iteration: loss, self-play speed, ladder scores."""
+    return f"loss {entry['loss']:.3f}  {entry['positions_per_s']:.0f} pos/s" + "".join(
+        f"  {m['opponent']} {m['score']:.0%}" for m in entry.get("matches", []))
+
+
+# -- the end of a run -------------------------------------------------------------------------------------------
 def finish(s: Settings, run_dir: Path, task: PolicyValueTask, history: list, seconds: float, console: Console) -> dict:
-    """Final matches (raw policy and search) against the ladder, the Elo plot, metrics.json, a summary."""
+    """Final matches (raw policy and search) against the ladder, the Elo plot, the model folder, the puzzles (chess),
+    the run record (metrics.json) and a summary; returns the record as a dict."""
     game = make_game(s.game, s.max_plies)
     evaluate = Evaluator(game, task.model)
     matches = evaluate_agent(game, evaluate, ladder(game, s.seed + 7), s.final_eval_games, s.eval_simulations,
                              seed=s.seed + 7)
     plot = plot_elo(history, run_dir / "plots" / "elo.png", f"{s.game}: raw policy vs the ladder")
     save_pretrained(task.model, run_dir / "model", notes=f"Self-play on {s.game}.")
-    plays = [h for h in history if h.get("self_play_s")]
-    payload = {"app": "rl", "game": s.game, "model": s.model, "run_dir": str(run_dir), "iterations": len(history),
-               "train_minutes": seconds / 60, "num_parameters": task.model.num_parameters(),
-               "positions_per_s": float(np.mean([h["positions_per_s"] for h in plays])) if plays else 0.0,
-               "matches": [m.as_dict() for m in matches], "plots": [str(plot.relative_to(run_dir))] if plot else []}
-    # The fields every app's metrics.json shares (zoo demo, zoo compare): the headline is the raw policy's mean score
-    # over the ladder, the number that search does not flatter.
-    raw = {f"score_vs_{m.opponent}": m.score for m in matches if m.player == "network"}
-    payload.update(run=run_dir.name, family=model_info(s.model).family, device=str(task.device), fit_seconds=seconds,
-                   train_samples_per_s=payload["positions_per_s"], test=raw,
-                   headline={"name": "score_raw_policy", "value": float(np.mean(list(raw.values()))) if raw else
-                             float("nan"), "higher_is_better": True})
+    record = run_record(s, run_dir, task, history, seconds, matches, [str(plot.relative_to(run_dir))] if plot else [])
     if s.puzzles:
         from .chess_data import read_puzzles, solve_rate
 
-        payload["puzzles"] = solve_rate(NetworkPlayer(game, evaluate, 0, seed=s.seed), read_puzzles(s.puzzles,
-                                                                                                   s.puzzle_limit))
+        puzzles = solve_rate(NetworkPlayer(game, evaluate, 0, seed=s.seed), read_puzzles(s.puzzles, s.puzzle_limit))
+        record.extra["puzzles"] = puzzles
         console.print("puzzles solved (raw policy): " + ", ".join(
-            f"{band} {r['solved']}/{r['puzzles']}" for band, r in payload["puzzles"].items()))
-    write_json(run_dir / "metrics.json", payload)
+            f"{band} {r['solved']}/{r['puzzles']}" for band, r in puzzles.items()))
+    path = record.write(run_dir)
     console.print(f"[bold]{s.game}[/bold]: {len(history)} iterations in {seconds / 60:.1f} min")
     for m in matches:
         console.print("  " + m.line())
-    console.print(f"wrote {run_dir / 'metrics.json'}, {run_dir / 'model'}"
-                  + (f", {run_dir / payload['plots'][0]}" if plot else ""))
-    return payload
+    console.print(f"wrote {path}, {run_dir / 'model'}" + "".join(f", {run_dir / p}" for p in record.plots))
+    return record.to_dict()
+
+
+def run_record(s: Settings, run_dir: Path, task: PolicyValueTask, history: list, seconds: float,
+               matches: list[MatchResult], plots: list[str]) -> RunRecord:
+    """The run as every app records it. The headline is the raw policy's mean score over the ladder, the number
+    that search does not flatter; self-play's own numbers (matches, speed) go in ``extra``."""
+    plays = [h for h in history if h.get("self_play_s")]
+    positions_per_s = float(np.mean([h["positions_per_s"] for h in plays])) if plays else 0.0
+    raw = {f"score_vs_{m.opponent}": m.score for m in matches if m.player == "network"}
+    device = str(task.device)
+    return RunRecord(
+        app="rl", model=s.model, run=run_dir.name, run_dir=str(run_dir), family=model_info(s.model).family,
+        num_parameters=task.model.num_parameters(), device=device, test=raw,
+        headline=Headline("score_raw_policy", float(np.mean(list(raw.values()))) if raw else float("nan"), True),
+        fit_seconds=seconds, train_samples_per_s=positions_per_s,
+        steps=len(history) * s.train_steps + (s.warm_start_steps if s.warm_start_pgn else 0), plots=plots,
+        machine=Machine.current("32-true", device),  # fit_arrays trains at Lightning's default precision
+        extra={"game": s.game, "iterations": len(history), "train_minutes": seconds / 60,
+               "positions_per_s": positions_per_s, "matches": [m.as_dict() for m in matches]})

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from .._registry import default_model, list_families
 from ..runtime.apps import App, DemoStep, Trial, as_duration, discover_apps
+from ..runtime.record import RunRecord
 
 
 def lesson_console():
@@ -125,19 +126,13 @@ def check_families(families: list[str]) -> None:
 
 
 def read_result(run_dir: Path) -> dict:
-    """A finished trial's metrics.json, plus ``score``: the best validation value of the monitored metric (the
-    held-out headline when the app has no validation split), ``score_name`` and ``higher_is_better``. A run whose
-    training diverged has a nan score."""
-    payload = json.loads((Path(run_dir) / "metrics.json").read_text())
-    val, head = payload.get("validation") or {}, payload["headline"]
-    score = val.get("best") if val.get("best") is not None else val.get("last")
-    if val and score is not None:
-        payload.update(score_name=val["name"], higher_is_better=val.get("higher_is_better", True))
-    else:
-        score = head["value"]
-        payload.update(score_name=head["name"], higher_is_better=head.get("higher_is_better", True))
-    payload["score"] = float(score) if score is not None else float("nan")
-    return payload
+    """A finished trial's run record (``RunRecord.read``: a bad metrics.json is an ``InputError`` naming the field)
+    as a dict, plus ``score``: the best validation value of the monitored metric (the held-out headline when the app
+    has no validation split), ``score_name`` and ``higher_is_better``. A run whose training diverged has a nan
+    score."""
+    record = RunRecord.read(Path(run_dir) / "metrics.json")
+    rank = record.ranking()
+    return {**record.to_dict(), "score": rank.value, "score_name": rank.name, "higher_is_better": rank.higher_is_better}
 
 
 def loss_curve(run_dir: Path) -> list[tuple[float, float]]:

@@ -2,21 +2,48 @@
 
 from __future__ import annotations
 
-import json
 import time
 import traceback
+from dataclasses import dataclass
 from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
 
 from .apps import discover_apps
+from .record import RunRecord
 from .report import demo_report
 
 
+@dataclass
+class StepResult:
+    """How one demo step went: its run record, or the error that stopped it."""
+
+    step: str
+    """``app/step``."""
+    app: str
+    """The app's name."""
+    wall_seconds: float
+    """Seconds the whole step took (data, training, evaluation)."""
+    record: RunRecord | None = None
+    """The run's metrics.json; None when the step failed."""
+    error: str = ""
+    """``Type: message`` of the failure; empty when it succeeded."""
+
+    @property
+    def ok(self) -> bool:
+        return self.record is not None
+
+    def to_dict(self) -> dict:
+        """For JSON: the record's fields (when there is one) with the step's own."""
+        return {**(self.record.to_dict() if self.record else {"app": self.app}), "step": self.step,
+                "status": "ok" if self.ok else "failed", "wall_seconds": self.wall_seconds,
+                **({} if self.ok else {"error": self.error})}
+
+
 def run_steps(preset: str, runs_dir: Path, only: list[str] | None = None, max_seconds: float | None = None,
-              console: Console | None = None) -> list[dict]:
-    """Run each app's demo step that has ``preset``; one result dict per step (its metrics.json + status)."""
+              console: Console | None = None) -> list[StepResult]:
+    """Run each app's demo step that has ``preset``; one result per step (its run record, or its error)."""
     console = console or Console()
     steps = [(app, step) for app in discover_apps().values() for step in app.demo_steps
              if (only is None or app.name in only) and preset in step.presets]
@@ -27,31 +54,29 @@ def run_steps(preset: str, runs_dir: Path, only: list[str] | None = None, max_se
         label = f"{app.name}/{step.name}"
         console.rule(f"[bold]step {i}/{len(steps)}: {label} (preset {preset})")
         start = time.perf_counter()
+        record, error = None, ""
         try:
-            run_dir = step.run(preset, runs_dir, max_seconds)
-            result = json.loads((Path(run_dir) / "metrics.json").read_text())
-            result["status"] = "ok"
+            record = RunRecord.read(Path(step.run(preset, runs_dir, max_seconds)))
         except Exception as e:  # one failing step must not hide the others; the error goes in the report
             console.print(traceback.format_exc())
-            result = {"app": app.name, "status": "failed", "error": f"{type(e).__name__}: {e}"}
-        result.update(step=label, wall_seconds=round(time.perf_counter() - start, 1))
-        results.append(result)
+            error = f"{type(e).__name__}: {e}"
+        results.append(StepResult(label, app.name, round(time.perf_counter() - start, 1), record, error))
     return results
 
 
-def results_table(results: list[dict], title: str) -> Table:
+def results_table(results: list[StepResult], title: str) -> Table:
     table = Table(title=title)
     for col in ("step", "model", "device", "seconds", "held-out", "value", "baseline", "samples/s"):
         table.add_column(col, justify="right" if col in ("seconds", "value", "baseline", "samples/s") else "left",
                          no_wrap=col in ("step", "model"))
     for r in results:
-        if r["status"] == "failed":
-            table.add_row(r["step"], "-", "-", str(r["wall_seconds"]), "[red]FAILED", r["error"][:60], "", "")
+        if r.record is None:
+            table.add_row(r.step, "-", "-", str(r.wall_seconds), "[red]FAILED", r.error[:60], "", "")
             continue
-        head, base = r["headline"], r.get("baseline", {})
-        table.add_row(r["step"], r["model"], r["device"], str(r["wall_seconds"]), head["name"],
-                      f"{head['value']:.4f}", f"{base['value']:.4f}" if base else "-",
-                      f"{r.get('train_samples_per_s', 0):.0f}")
+        rec = r.record
+        table.add_row(r.step, rec.model, rec.device, str(r.wall_seconds), rec.headline.name,
+                      f"{rec.headline.value:.4f}", f"{rec.baseline.value:.4f}" if rec.baseline else "-",
+                      f"{rec.train_samples_per_s or 0:.0f}")
     return table
 
 
@@ -95,5 +120,5 @@ def main(preset: str = "demo", runs_dir: str = "runs", only: list[str] | None = 
     console.rule("[bold]summary")
     console.print(results_table(results, f"zoo demo, preset {preset}: {time.perf_counter() - start:.0f} s"))
     console.print(f"report: {md}\n        {html}")
-    failed = any(r["status"] == "failed" for r in results) or any(s["status"] != "ok" for s in sections)
+    failed = any(not r.ok for r in results) or any(s["status"] != "ok" for s in sections)
     return 1 if failed else 0

@@ -30,9 +30,10 @@ def main(argv: list[str] | None = None) -> int:
     runs_dir = Path(args.runs_dir)
     results = run_steps("gpu", runs_dir, args.apps.split(",") if args.apps else None, args.max_seconds, console)
     console.print(results_table(results, f"gpu-check ({torch.cuda.get_device_name(0)})"))
-    path = write_json(runs_dir / "gpu_check.json", {"device": torch.cuda.get_device_name(0), "steps": results})
+    path = write_json(runs_dir / "gpu_check.json", {"device": torch.cuda.get_device_name(0),
+                                                     "steps": [r.to_dict() for r in results]})
     console.print(f"wrote {path}")
-    return 1 if any(r["status"] == "failed" for r in results) else 0
+    return 1 if any(not r.ok for r in results) else 0
 
 
 if __name__ == "__main__":

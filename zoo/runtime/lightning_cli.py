@@ -13,19 +13,15 @@ import warnings
 from pathlib import Path
 
 import lightning as L
-import torch
 from lightning.pytorch.callbacks import ModelCheckpoint
 from lightning.pytorch.cli import LightningCLI
 from lightning.pytorch.loggers import CSVLogger, TensorBoardLogger
-from rich.console import Console
-from rich.table import Table
 
-from .._hub import save_pretrained
 from ..callbacks import FitTimer, GradientHealth, LastCheckpoint, StopOnNonFinite
 from ..checkpoint import LIGHTNING_KEYS, SafeCheckpointIO
 from ..errors import InputError
 from ..safety import check_config, check_config_files, check_plain, check_run_name, claim_folder, inside
-from .report import plot_curves, write_json
+from .finish import finish_run
 
 
 class ZooCLI(LightningCLI):
@@ -51,14 +47,14 @@ class ZooCLI(LightningCLI):
                             help="Run name: everything goes to <runs_dir>/<app>/<name>/")
         parser.add_argument("--runs_dir", type=str, default="runs", help="Root folder of all runs")
         parser.add_argument("--gradient_health_every", type=int, default=50,
-        if "data_spec" in inspect.signature(self._model_class.__init__).parameters:
-            # The data module knows what the model is built for (classes, channels, vocabulary, grid, sequence
-            # length); a task that takes `data_spec` gets it from there, never from the user.
-            parser.link_arguments("data.spec", "model.data_spec", apply_on="instantiate")
                             help="Check per-layer gradient norms every N steps (0: off)")
         parser.add_argument("--extra_eval", type=bool, default=True,
                             help="After the test: the app's further held-out evaluation (robustness, attribution, "
                                  "zero-shot resolutions, ...); sweeps turn it off")
+        if "data_spec" in inspect.signature(self._model_class.__init__).parameters:
+            # The data module knows what the model is built for (classes, channels, vocabulary, grid, sequence
+            # length); a task that takes `data_spec` gets it from there, never from the user.
+            parser.link_arguments("data.spec", "model.data_spec", apply_on="instantiate")
 
     @property
     def run_dir(self) -> Path:
@@ -152,79 +148,3 @@ class ZooCLI(LightningCLI):
 def _as_dict(cfg) -> dict:
     """A jsonargparse Namespace as nested dicts (for ``check_config``)."""
     return cfg.as_dict() if hasattr(cfg, "as_dict") else dict(cfg)
-
-
-def finish_run(app: str, run_dir: Path, trainer: L.Trainer, task, datamodule, test_metrics: dict,
-               timer: FitTimer | None = None, console: Console | None = None, extra_eval: bool = True) -> dict:
-    """After fit and test: save the model folder, plots and metrics.json, and print a one-screen summary."""
-    if not trainer.is_global_zero:
-        return {}
-    run_dir = Path(run_dir)
-    test = {k: float(v) for k, v in test_metrics.items()}
-    plots = []
-    csv_logs = sorted((run_dir / "csv").glob("metrics*.csv"), key=lambda p: p.stat().st_mtime)
-    if csv_logs and plot_curves(csv_logs, run_dir / "plots" / "curves.png", title=f"{app}: {run_dir.name}"):
-        plots.append("plots/curves.png")
-    if (run_dir / "plots" / "gradient_norms.png").is_file():
-        plots.append("plots/gradient_norms.png")
-    extra = task.evaluate_run(datamodule, run_dir) if extra_eval else {}
-    test.update(extra.get("metrics", {}))
-    plots += extra.get("plots", [])
-    model = task.model
-    config = model.config
-    headline = {"name": task.headline, "value": test.get(task.headline, float("nan")),
-                "higher_is_better": task.monitor_mode == "max"}
-    save_pretrained(model, run_dir / "model", metrics=test, notes=f"Trained by the `{app}` app, run `{run_dir.name}`.",
-                    extra_files=task.pretrained_files())
-    ckpt = trainer.checkpoint_callback
-    payload = {
-        "app": app, "run": run_dir.name, "run_dir": str(run_dir), "model": config["name"],
-        "family": _family(config["name"]), "num_parameters": sum(p.numel() for p in model.parameters()),
-        "device": trainer.strategy.root_device.type, "test": test, "headline": headline, "plots": plots,
-        "best_checkpoint": ckpt.best_model_path if ckpt else "",
-        "validation": _validation(task.monitor, task.monitor_mode, ckpt, csv_logs),
-        "epochs": trainer.current_epoch, "steps": trainer.global_step,
-        "torch": torch.__version__,
-    }
-    if timer is not None:
-        payload.update(fit_seconds=round(timer.seconds, 2), train_samples_per_s=round(timer.samples_per_second, 1))
-    baseline = getattr(datamodule, "baseline", None)
-    if callable(baseline):
-        payload["baseline"] = baseline()
-    write_json(run_dir / "metrics.json", payload)
-    print_summary(payload, console)
-    return payload
-
-
-def _validation(monitor: str, mode: str, ckpt, csv_logs: list[Path]) -> dict:
-    """The monitored validation metric: its best (what the best checkpoint holds) and last value; None if unseen."""
-    from .report import read_csv_log
-
-    series = read_csv_log(csv_logs).get(monitor, []) if csv_logs else []
-    best = ckpt.best_model_score if ckpt is not None else None
-    return {"name": monitor, "higher_is_better": mode == "max", "best": float(best) if best is not None else None,
-            "last": series[-1][1] if series else None}
-
-
-def _family(name: str) -> str:
-    from .._registry import model_info
-
-    return model_info(name).family
-
-
-def print_summary(payload: dict, console: Console | None = None) -> None:
-    console = console or Console()
-    table = Table(title=f"{payload['app']} / {payload['run']}: {payload['model']} "
-                        f"({payload['num_parameters']:,} parameters) on {payload['device']}")
-    table.add_column("held-out metric")
-    table.add_column("value", justify="right")
-    for k, v in payload["test"].items():
-        table.add_row(k, f"{v:.4f}")
-    if "baseline" in payload:
-        b = payload["baseline"]
-        table.add_row(f"baseline: {b['description']}", f"{b['value']:.4f}")
-    console.print(table)
-    run_dir = Path(payload["run_dir"])
-    console.print(f"fit: {payload.get('fit_seconds', '?')} s, {payload.get('train_samples_per_s', '?')} samples/s")
-    console.print(f"wrote: {run_dir / 'metrics.json'}, {run_dir / 'model'}/, {run_dir / 'checkpoints'}/, "
-                  + ", ".join(str(run_dir / p) for p in payload["plots"]))

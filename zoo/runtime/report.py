@@ -7,6 +7,7 @@ import html
 import math
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import matplotlib
 import matplotlib.ticker
@@ -15,6 +16,9 @@ matplotlib.use("Agg")  # files only; never a window
 import matplotlib.pyplot as plt  # noqa: E402
 
 from ..outputs import plot_gradient_norms, save_figure, write_json  # noqa: F401  (apps import them from here too)
+
+if TYPE_CHECKING:
+    from .demo import StepResult
 
 
 def read_csv_log(paths: str | Path | list, by: str = "epoch") -> dict[str, list[tuple[float, float]]]:
@@ -65,9 +69,9 @@ def _fmt(v) -> str:
     return str(v)
 
 
-def demo_report(results: list[dict], out_dir: str | Path, title: str = "zoo-suite demo",
+def demo_report(results: list[StepResult], out_dir: str | Path, title: str = "zoo-suite demo",
                 sections: list[dict] | None = None) -> tuple[Path, Path]:
-    """Write ``report.md`` and ``report.html`` from the steps' metrics.json payloads (plus ``status``/``error``).
+    """Write ``report.md`` and ``report.html`` from the demo steps' results (their run records, or their errors).
 
     One section per step with its held-out metrics, baseline and plots, then a leaderboard of app x family, then the
     lesson tools' own reports (``sections``: title, report path, status), their images re-pointed to this folder.
@@ -77,24 +81,9 @@ def demo_report(results: list[dict], out_dir: str | Path, title: str = "zoo-suit
     md = [f"# {title}", "", "| step | model | device | held-out metric | value | baseline | seconds | samples/s |",
           "|---|---|---|---|---|---|---|---|"]
     for r in results:
-        head = r.get("headline", {})
-        base = r.get("baseline", {})
-        md.append(f"| {r['step']} | {r.get('model', '-')} | {r.get('device', '-')} | {head.get('name', r.get('status'))} "
-                  f"| {_fmt(head.get('value', '-'))} | {_fmt(base.get('value', '-'))} | {_fmt(r.get('fit_seconds', '-'))} "
-                  f"| {_fmt(r.get('train_samples_per_s', '-'))} |")
+        md.append(_summary_row(r))
     for r in results:
-        md += ["", f"## {r['step']}", ""]
-        if r.get("status") == "failed":
-            md += [f"Failed: `{r.get('error', '')}`"]
-            continue
-        md += [f"Run folder: `{r.get('run_dir', '')}`", ""]
-        if r.get("baseline"):
-            b = r["baseline"]
-            md += [f"Baseline ({b.get('description', '')}): {b.get('name', '')} = {_fmt(b.get('value'))}", ""]
-        md += ["| metric | value |", "|---|---|"] + [f"| {k} | {_fmt(v)} |" for k, v in r.get("test", {}).items()]
-        for plot in r.get("plots", []):
-            rel = os.path.relpath(Path(r["run_dir"]) / plot, out_dir)
-            md += ["", f"![{Path(plot).stem}]({rel})"]
+        md += ["", f"## {r.step}", ""] + _step_section(r, out_dir)
     board = _leaderboard(results)
     if board:
         families = sorted({f for row in board.values() for f in row})
@@ -129,11 +118,42 @@ def _embedded(report: Path, out_dir: Path) -> list[str]:
     return lines
 
 
-def _leaderboard(results: list[dict]) -> dict[str, dict[str, float]]:
+def _summary_row(r: StepResult) -> str:
+    """The step's row of the summary table (a failed step shows its status only)."""
+    rec = r.record
+    if rec is None:
+        return f"| {r.step} | - | - | failed | - | - | - | - |"
+    base = rec.baseline.value if rec.baseline else "-"
+    return (f"| {r.step} | {rec.model} | {rec.device} | {rec.headline.name} | {_fmt(rec.headline.value)} "
+            f"| {_fmt(base)} | {_fmt(_or_dash(rec.fit_seconds))} | {_fmt(_or_dash(rec.train_samples_per_s))} |")
+
+
+def _or_dash(value):
+    return "-" if value is None else value
+
+
+def _step_section(r: StepResult, out_dir: Path) -> list[str]:
+    """The step's section: its run folder, baseline, held-out metrics and plots (or why it failed)."""
+    rec = r.record
+    if rec is None:
+        return [f"Failed: `{r.error}`"]
+    md = [f"Run folder: `{rec.run_dir}`", ""]
+    if rec.baseline:
+        b = rec.baseline
+        md += [f"Baseline ({b.description}): {b.name} = {_fmt(b.value)}", ""]
+    md += ["| metric | value |", "|---|---|"] + [f"| {k} | {_fmt(v)} |" for k, v in rec.test.items()]
+    for plot in rec.plots:
+        rel = os.path.relpath(Path(rec.run_dir) / plot, out_dir)
+        md += ["", f"![{Path(plot).stem}]({rel})"]
+    return md
+
+
+def _leaderboard(results: list[StepResult]) -> dict[str, dict[str, float]]:
+    """app -> family -> headline value, over the steps that finished."""
     board: dict[str, dict[str, float]] = {}
     for r in results:
-        if r.get("status") != "failed" and "headline" in r and r.get("family"):
-            board.setdefault(r["app"], {})[r["family"]] = r["headline"]["value"]
+        if r.record is not None and r.record.family:
+            board.setdefault(r.record.app, {})[r.record.family] = r.record.headline.value
     return board
 
 

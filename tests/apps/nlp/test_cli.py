@@ -7,6 +7,7 @@ from apps.nlp.app import APP
 from apps.nlp.app import __file__ as nlp_app_file
 from apps.nlp.finetune import main as finetune_main
 from zoo.runtime.apps import discover_apps
+from zoo.runtime.record import RunRecord
 
 CONFIG = str(Path(nlp_app_file).parent / "configs" / "generated_quick.yaml")
 
@@ -16,7 +17,7 @@ def test_fit_then_translate(tmp_path, capsys):
               "--data.init_args.generated_size", "1500", "--data.init_args.vocab_size", "500",
               "--model.val_bleu_sentences", "20", "--trainer.enable_progress_bar", "false"])
     run = tmp_path / "nlp" / "t"
-    metrics = json.loads((run / "metrics.json").read_text())
+    metrics = RunRecord.read(run).to_dict()
     assert metrics["headline"]["name"] == "test_bleu" and 0 <= metrics["test"]["test_bleu"] <= 100
     assert "test_chrf" in metrics["test"] and metrics["family"] == "transformer"
     samples = (run / "samples.txt").read_text()
@@ -87,7 +88,7 @@ def test_marian_checkpoint_trains_a_step(tmp_path, capsys):
               "--model.hf_path", str(hf_dir), "--model.val_bleu_sentences", "4", "--model.max_decode_len", "8",
               "--model.beam_size", "1", "--trainer.enable_progress_bar", "false"])
     run = tmp_path / "nlp" / "m"
-    metrics = json.loads((run / "metrics.json").read_text())
+    metrics = RunRecord.read(run).to_dict()
     assert metrics["family"] == "marian" and metrics["model"] == "marian"
     ckpt = torch.load(run / "checkpoints" / "last.ckpt", weights_only=True)
     after = ckpt["state_dict"]["model.hf.model.encoder.layers.0.fc1.weight"]

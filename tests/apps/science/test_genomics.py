@@ -15,6 +15,7 @@ from apps.science.genomics.interpret import motif_recovery
 from apps.science.genomics.sequences import decode, fit_length, one_hot, random_shift, reverse_complement
 from apps.science.genomics.synthetic import MOTIFS, generate, revcomp
 from apps.science.genomics.task import ActivityTask
+from zoo.runtime.record import RunRecord
 
 SHARED = Path(__file__).resolve().parents[3].parent / "shared" / "data" / "genomics"
 
@@ -119,7 +120,7 @@ def test_fit_and_score_through_the_cli(tmp_path, capsys):
               "--data.init_args.n", "600", "--data.init_args.length", "80", "--trainer.max_epochs", "2",
               "--trainer.enable_progress_bar", "false", "--name", "g", "--runs_dir", str(tmp_path)])
     run = tmp_path / "genomics" / "g"
-    m = json.loads((run / "metrics.json").read_text())
+    m = RunRecord.read(run).to_dict()
     for key in ("test_pearson", "test_spearman", "test_mse", "motif_recovery_grad_x_input", "motif_recovery_ism"):
         assert np.isfinite(m["test"][key]), key
     for key in ("value", "additive_true_motifs", "ceiling", "non_additive_share"):

@@ -1,8 +1,6 @@
 """The PDE app end to end on tiny budgets: data checks, a model trained at one resolution evaluated at another,
 the CLI, and the generator's cache."""
 
-import json
-
 import numpy as np
 import pytest
 import torch
@@ -11,6 +9,7 @@ import zoo
 from apps.science.pde.app import APP
 from apps.science.pde.data import PDEDataModule, load_arrays, relative_l2
 from apps.science.pde.generate import generate, subsample_step
+from zoo.runtime.record import RunRecord
 
 
 @pytest.fixture(autouse=True)
@@ -101,7 +100,7 @@ def test_fit_and_test_through_the_cli(tmp_path):
             "--runs_dir", str(tmp_path)]
     APP.main(args)
     run = tmp_path / "pde" / "t"
-    m = json.loads((run / "metrics.json").read_text())
+    m = RunRecord.read(run).to_dict()
     for key in ("test_rel_l2", "test_rel_l2_worst", "test_rel_l2_at_64", "test_rel_l2_at_256", "model_s_per_sample"):
         assert np.isfinite(m["test"][key]), key
     assert m["baseline"]["value"] > 0 and m["baseline"]["floor_rel_l2"] < 1e-3  # the spectral solver at 64 points

@@ -1,6 +1,5 @@
 """The digits data module and the vision app's LightningCLI run folder."""
 
-import json
 from pathlib import Path
 
 import numpy as np
@@ -8,6 +7,7 @@ import torch
 
 from apps.vision.app import APP, CONFIGS
 from apps.vision.data import DigitsDataModule, split_indices
+from zoo.runtime.record import RunRecord
 
 
 def test_split_is_fixed_disjoint_and_complete():
@@ -42,7 +42,7 @@ def test_fit_writes_the_run_folder_and_resumes(tmp_path):
     for path in ("config.yaml", "checkpoints/best.ckpt", "checkpoints/last.ckpt", "model/model.safetensors",
                  "model/config.json", "model/README.md", "metrics.json", "plots/curves.png", "csv/metrics.csv"):
         assert (run / path).is_file(), path
-    metrics = json.loads((run / "metrics.json").read_text())
+    metrics = RunRecord.read(run).to_dict()
     assert metrics["model"] == "cnn_small" and metrics["family"] == "cnn" and metrics["epochs"] == 2
     assert 0.5 < metrics["test"]["test_acc"] <= 1 and metrics["headline"]["name"] == "test_acc"
     assert metrics["baseline"]["description"].startswith("logistic regression")
@@ -50,7 +50,8 @@ def test_fit_writes_the_run_folder_and_resumes(tmp_path):
 
     # a killed run resumes from last.ckpt
     vision_main(["fit", *args, "--trainer.max_epochs", "3", "--ckpt_path", "last"])
-    assert json.loads((run / "metrics.json").read_text())["epochs"] == 3
+    record = RunRecord.read(run)
+    assert record.epochs == 3 and record.machine.precision == "32-true" and record.validation.name == "val_acc"
     assert len(list((run / "csv").glob("metrics*.csv"))) == 2  # the first attempt's log is kept
 
     # test subcommand from a checkpoint
