@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from .._registry import default_model, list_families
+from .._registry import list_families
 from ..runtime.apps import App, DemoStep, Trial, as_duration, discover_apps
 from ..runtime.record import RunRecord
 
@@ -80,9 +80,6 @@ def check_supported(step: DemoStep, trial: Trial, label: str) -> None:
                    and getattr(trial, f) is not None and f not in step.supports]
     if unsupported:
         raise ValueError(f"{label} cannot change {', '.join(unsupported)}; it supports {', '.join(step.supports)}")
-
-
-model_for_family = default_model  # the registry's choice: the family's first-registered (small) model for a kind
 
 
 @dataclass(frozen=True)
