@@ -107,7 +107,7 @@ class ZooTask(L.LightningModule):
         raise NotImplementedError(f"{type(self).__name__} must implement shared_step(batch, stage)")
 
     def evaluate_run(self, datamodule, run_dir) -> dict:
-        """After fit and test (see ``zoo.runtime.lightning_cli.finish_run``): app-specific held-out evaluation.
+        """After fit and test (see ``zoo.runtime.finish.finish_run``): app-specific held-out evaluation.
 
         Return ``{"metrics": {name: float}, "plots": [paths relative to run_dir]}``; both end up in metrics.json
         and the report.

@@ -6,7 +6,6 @@ Prints one table; writes JSON (runs/bench/nlp_finetune.json).
 from __future__ import annotations
 
 import argparse
-import json
 import time
 from pathlib import Path
 
@@ -14,6 +13,7 @@ from rich.console import Console
 from rich.table import Table
 
 from zoo._hub import read_config
+from zoo.runtime.record import RunRecord
 from zoo.runtime.report import write_json
 
 from .app import APP, CONFIGS
@@ -55,18 +55,18 @@ def main(argv: list[str] | None = None) -> int:
               "--model.init_from", str(source), "--data.init_args.tokenizer", str(source),
               "--data.init_args.corpus", args.data, "--trainer.max_epochs", str(args.epochs),
               "--model.beam_size", str(args.beam), *extra])
-    metrics = json.loads((Path(args.runs_dir) / "nlp" / name / "metrics.json").read_text())
-    after = metrics["test"]
+    record = RunRecord.read(Path(args.runs_dir) / "nlp" / name)
+    after = record.test
     table = Table(title=f"Multi30k test (beam {args.beam}): {model} from {source}, before and after fine-tuning")
     for col in ("", "BLEU", "chrF", "training s"):
         table.add_column(col, justify="left" if not col else "right")
     table.add_row("before (as trained)", f"{before['test_bleu']:.2f}", f"{before['test_chrf']:.2f}", "-")
     table.add_row(f"after {args.epochs} epochs", f"{after['test_bleu']:.2f}", f"{after['test_chrf']:.2f}",
-                  f"{metrics['fit_seconds']:.0f}")
+                  f"{record.fit_seconds or 0:.0f}")
     Console().print(table)
     write_json(args.out, {"source": str(source), "model": model, "data": args.data, "epochs": args.epochs,
                           "before": before, "after": {k: after[k] for k in ("test_bleu", "test_chrf")},
-                          "train_seconds": metrics["fit_seconds"], "run_dir": metrics["run_dir"]})
+                          "train_seconds": record.fit_seconds, "run_dir": record.run_dir})
     print(f"wrote {args.out}")
     return 0
 

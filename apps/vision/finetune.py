@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.table import Table
 
 from zoo._hub import read_config
+from zoo.runtime.record import RunRecord
 from zoo.runtime.report import write_json
 
 from .app import APP, CONFIGS
@@ -21,7 +22,7 @@ from .app import APP, CONFIGS
 
 def run(base: list[str], name: str, runs_dir: str, more: list[str]) -> float:
     APP.main([*base, "--name", name, *more])
-    return json.loads((Path(runs_dir) / "vision" / name / "metrics.json").read_text())["test"]["test_acc"]
+    return RunRecord.read(Path(runs_dir) / "vision" / name).test["test_acc"]
 
 
 def main(argv: list[str] | None = None) -> int:

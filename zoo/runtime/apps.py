@@ -19,7 +19,7 @@ ENTRY_POINT_GROUP = "zoo_suite.apps"
 class Trial:
     """One training run that `zoo sweep|study|compare` asks of an app: the step's preset, changed only where a field
     is set (None keeps the preset's value). The run goes to ``runs_dir`` under ``name`` and must leave a
-    ``metrics.json`` as written by ``zoo.runtime.lightning_cli.finish_run``."""
+    ``metrics.json`` that ``zoo.runtime.record.RunRecord.read`` accepts."""
 
     preset: str
     name: str
@@ -44,7 +44,8 @@ class DemoStep:
 
     ``run(preset, runs_dir, max_seconds)`` trains and evaluates with the named preset ("demo", "quick", "gpu"),
     stops training after ``max_seconds`` when given, and returns the run folder, which must hold a
-    ``metrics.json`` as written by ``zoo.runtime.lightning_cli.finish_run``.
+    ``metrics.json`` that ``zoo.runtime.record.RunRecord.read`` accepts (``zoo.runtime.finish.finish_run`` writes
+    one for every LightningCLI app).
 
     ``trial(Trial)`` (optional) runs the step's preset with overrides, for `zoo sweep|study|compare`; ``kind`` is
     the zoo input kind its models take (it picks a model per family); ``config_for(preset)`` gives the preset's

@@ -13,8 +13,6 @@ and is written at the top level beside the shared fields.
 from __future__ import annotations
 
 import json
-import os
-import platform
 from dataclasses import asdict, dataclass, field
 from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any
@@ -85,11 +83,14 @@ class Machine:
 
     @classmethod
     def current(cls, precision: str, device: str = "cpu") -> Machine:
-        """This machine, for a run on ``device`` (``cpu``, ``cuda``, ``cuda:0``, ...) at ``precision``."""
-        import torch
+        """This machine, for a run on ``device`` (``cpu``, ``cuda``, ``cuda:0``, ...) at ``precision``; detected as
+        `zoo bench` does (``zoo.runtime.machine``), so that a run and a bench describe a machine alike."""
+        from .machine import machine_record
 
-        gpu = torch.cuda.get_device_name() if device.startswith("cuda") and torch.cuda.is_available() else ""
-        return cls(cpu=cpu_model(), cores=usable_cores(), torch=torch.__version__, precision=precision, gpu=gpu)
+        found = machine_record(precision)
+        gpu = found["gpu"] if device.startswith("cuda") and found["gpu"] else ""  # a CPU run on a GPU machine: none
+        return cls(cpu=found["cpu"] or "unknown", cores=int(found["usable_cores"] or 1), torch=found["torch"],
+                   precision=precision, gpu=gpu)
 
 
 @dataclass
@@ -302,22 +303,4 @@ def describe(value: Any) -> str:
         return "null"
     text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
-
-
-def cpu_model() -> str:
-    """The CPU's model name: ``/proc/cpuinfo`` on Linux, the platform's processor string elsewhere."""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine() or "unknown"
-
-
-def usable_cores() -> int:
-    """CPU cores this process may run on (its affinity where the system tells it, else all of them)."""
-    if hasattr(os, "sched_getaffinity"):
-        return len(os.sched_getaffinity(0))
-    return os.cpu_count() or 1
 
