@@ -10,6 +10,7 @@ settings is reused, and a cell that fails with an expected error is reported in 
 from __future__ import annotations
 
 import hashlib
+import json
 import shlex
 import time
 from dataclasses import dataclass
@@ -62,8 +63,10 @@ class BenchCell:
                      budget=(self.epochs, "epochs") if self.epochs else None, max_seconds=self.max_seconds)
 
     def settings(self) -> dict:
-        """What decides the result: a finished run is reused only when these are the same (the preset by content)."""
-        digest = hashlib.sha256(self.config.read_bytes()).hexdigest()[:16]
+        """What decides the result: a finished run is reused only when these are the same (the preset by its parsed
+        content, so that editing a comment does not retrain)."""
+        content = json.dumps(yaml.safe_load(self.config.read_text()), sort_keys=True, default=str)
+        digest = hashlib.sha256(content.encode()).hexdigest()[:16]
         return {"config": self.config.name, "config_sha256": digest, "model": self.model,
                 "model_kwargs": self.model_kwargs, "epochs": self.epochs, "max_seconds": self.max_seconds}
 
