@@ -136,7 +136,8 @@ def test_bench_runs_the_matrix_reuses_finished_cells_and_reports_failures(tmp_pa
     assert result["command"] == "zoo bench fake --record" and result["machine"]["torch"]
     assert json.loads((Path("results") / "fake.json").read_text()) == result  # --record
 
-    app.calls.clear()  # again: the finished cell is reused, the failed one tried again
+    app.calls.clear()  # again (a comment added to the preset): the finished cell is reused, the failed one tried again
+    (bench.parent / "easy.yaml").write_text("# the same settings\nmodel:\n  model: resnet_small\n")
     run_cli(monkeypatch, app.apps(bench), "fake", "--out", str(tmp_path / "out"))
     assert [t.name for t in app.calls] == ["easy_cnn"]
     app.calls.clear()  # other settings (the budget): trained again
