@@ -183,9 +183,8 @@ class RunRecord:
         extra = {k: v for k, v in data.items() if k not in known}
         for key, value in extra.items():
             check_plain(value, f"{source}: field {key}")
-        folder = f.text("run_dir", "")
-        if run_dir is not None:
-            folder = str(run_dir)
+        written = f.text("run_dir", "")  # checked, though the folder it was found in wins (see the field)
+        folder = str(run_dir) if run_dir is not None else written
         return cls(
             app=f.text("app"), model=f.text("model"), headline=read_headline(f.sub("headline")),
             run=f.text("run", run_dir.name if run_dir is not None else ""), run_dir=folder,
