@@ -96,11 +96,6 @@ def dispatch(argv: list[str]) -> int:
     return 0
 
 
-def add_lesson_parsers(sub) -> None:
-    p = sub.add_parser("sweep", help="learning rate x batch size grid on an app (Optuna, resumable)")
-    p.add_argument("app", help="an app (e.g. vision or science/genomics), or app/step")
-    p.add_argument("-c", "--config", help="a config file instead of the app's preset")
-    p.add_argument("--preset", default="quick", help="the app's preset (default: quick)")
 def find_app(argv: list[str], apps: dict) -> tuple[object | None, int]:
     """The app the first words name, and how many words that took: `zoo science pde ...` is the app science/pde."""
     for words in (2, 1):
@@ -128,6 +123,11 @@ def group_main(group: str, members: list, argv: list[str]) -> int:
                          argv)
 
 
+def add_lesson_parsers(sub) -> None:
+    p = sub.add_parser("sweep", help="learning rate x batch size grid on an app (Optuna, resumable)")
+    p.add_argument("app", help="an app (e.g. vision or science/genomics), or app/step")
+    p.add_argument("-c", "--config", help="a config file instead of the app's preset")
+    p.add_argument("--preset", default="quick", help="the app's preset (default: quick)")
     p.add_argument("--lr", default="1e-4:1e-1:7:log", help="LOW:HIGH:N[:log|lin] or a list a,b,c")
     p.add_argument("--batch-size", default="32,128,512", help="comma-separated batch sizes")
     p.add_argument("--schedule", help="comma-separated schedules (constant, cosine, ...; default: the preset's)")
