@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .._registry import list_families
-from ..runtime.apps import App, DemoStep, Trial, as_duration, discover_apps
+from ..runtime.apps import App, DemoStep, Trial, as_duration, discover_apps, selects, step_label
 from ..runtime.record import RunRecord
 
 
@@ -91,23 +91,24 @@ class Target:
 
     @property
     def label(self) -> str:
-        return f"{self.app}/{self.step.name}"
+        return step_label(self.app, self.step.name)
 
 
 def resolve_targets(spec: str, apps: dict[str, App] | None = None) -> list[Target]:
-    """``"vision"``, ``"science/genomics"``, ``"a,b"`` or ``"all"`` -> the steps with a ``trial`` function."""
+    """``"vision"``, ``"vision/images"``, ``"science/genomics"``, a group (``"science"``), ``"a,b"`` or ``"all"``
+    -> the steps with a ``trial`` function."""
     apps = discover_apps() if apps is None else apps
     every = [Target(a.name, s) for a in apps.values() for s in a.demo_steps if s.trial is not None]
     if spec == "all":
         return every
     chosen = []
     for part in [p for p in spec.split(",") if p]:
-        app, _, step = part.partition("/")
-        if app not in apps:
-            raise ValueError(f"unknown app {app!r}; installed: {', '.join(apps) or 'none'} (or 'all')")
-        found = [t for t in every if t.app == app and (not step or t.step.name == step)]
+        found = [t for t in every if t.label == part or selects(part, t.app)]
         if not found:
-            names = ", ".join(f"{app}/{s.name}" for s in apps[app].demo_steps)
+            mine = [a for a in apps.values() if selects(part, a.name) or part.startswith(a.name + "/")]
+            if not mine:
+                raise ValueError(f"unknown app {part!r}; installed: {', '.join(apps) or 'none'} (or 'all')")
+            names = ", ".join(step_label(a.name, s.name) for a in mine for s in a.demo_steps)
             raise ValueError(f"{part!r} has no step that lesson tools can run; steps: {names or 'none'}")
         chosen += found
     if not chosen:

@@ -10,7 +10,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from .apps import discover_apps
+from .apps import App, DemoStep, discover_apps, selects, step_label
 from .record import RunRecord
 from .report import demo_report
 
@@ -41,17 +41,22 @@ class StepResult:
                 **({} if self.ok else {"error": self.error})}
 
 
+def demo_steps(preset: str, only: list[str] | None = None) -> list[tuple[str, App, DemoStep]]:
+    """(label, app, step) for each installed app's demo step that has ``preset``; ``only`` names apps or groups."""
+    return [(step_label(app.name, step.name), app, step) for app in discover_apps().values()
+            for step in app.demo_steps
+            if (only is None or any(selects(o, app.name) for o in only)) and preset in step.presets]
+
+
 def run_steps(preset: str, runs_dir: Path, only: list[str] | None = None, max_seconds: float | None = None,
               console: Console | None = None) -> list[StepResult]:
     """Run each app's demo step that has ``preset``; one result per step (its run record, or its error)."""
     console = console or Console()
-    steps = [(app, step) for app in discover_apps().values() for step in app.demo_steps
-             if (only is None or app.name in only) and preset in step.presets]
+    steps = demo_steps(preset, only)
     if not steps:
         console.print(f"[yellow]no installed app has a demo step with preset {preset!r}")
     results = []
-    for i, (app, step) in enumerate(steps, 1):
-        label = f"{app.name}/{step.name}"
+    for i, (label, app, step) in enumerate(steps, 1):
         console.rule(f"[bold]step {i}/{len(steps)}: {label} (preset {preset})")
         start = time.perf_counter()
         record, error = None, ""
@@ -90,7 +95,7 @@ def run_lessons(preset: str, runs_dir: Path, only: list[str] | None = None, cons
 
     console = console or Console()
     hosts = [Target(a.name, s) for a in discover_apps().values() for s in a.demo_steps
-             if s.lessons and s.trial is not None and (only is None or a.name in only)]
+             if s.lessons and s.trial is not None and (only is None or any(selects(o, a.name) for o in only))]
     if not hosts:
         return []
     target, sections = hosts[0], []
