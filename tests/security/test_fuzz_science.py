@@ -14,10 +14,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from zoo.arrays import LIMIT
 from apps.science.genomics.cli import _records_of
 from apps.science.genomics.readers import iter_fasta, read_fasta, read_table, read_values
 from apps.science.pde.data import load_arrays
+from zoo.arrays import LIMIT
 from zoo.errors import InputError
 
 # About 1-5 s each: bounded for CI; ZOO_FUZZ_EXAMPLES=5000 for a deeper run by hand.
