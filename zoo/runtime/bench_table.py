@@ -20,7 +20,7 @@ def table_cells(payload: dict) -> tuple[list[str], list[list[str]]]:
     for r in rows:
         head = r.get("headline") or {}
         cells = [r.get("dataset_label", r["dataset"]), r["family"], r["model"], _number(r.get("parameters"), ","),
-                 _number(r.get("train_s"), ".0f"), _number(head.get("value"), ".4g")]
+                 _number(r.get("train_s"), ".0f"), _number(head.get("value"), _headline_format(head.get("value")))]
         cells += [_number((r.get("values") or {}).get(c["label"]), c["format"]) for c in columns]
         text.append(cells + ([_status(r["status"])] if with_status else []))
     return headers, text
@@ -49,6 +49,12 @@ def _number(value, spec: str) -> str:
     if value is None:
         return "-"
     return format(value, spec)
+
+
+def _headline_format(value) -> str:
+    """Scores in [0.01, 1) (accuracy, Pearson r, relative error) with four decimals, so that a column lines up;
+    anything else (BLEU, a tiny error) with four significant digits."""
+    return ".4f" if isinstance(value, float) and 0.01 <= abs(value) < 1 else ".4g"
 
 
 def _status(status: str) -> str:
