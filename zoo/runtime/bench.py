@@ -18,6 +18,7 @@ from pathlib import Path
 
 import yaml
 
+from .._registry import list_families
 from ..errors import InputError
 from ..lessons.cells import RunClock, family_model, preset_model, run_cell
 from ..lessons.trials import Target, check_supported, lesson_console, resolve_targets
@@ -58,9 +59,11 @@ class BenchCell:
         return f"{self.dataset}_{self.family}"
 
     def trial(self, runs_dir: Path) -> Trial:
-        return Trial("quick", self.name, runs_dir, config=self.config, model=self.model if self.model_kwargs is not None
-                     else None, model_kwargs=self.model_kwargs,
-                     budget=(self.epochs, "epochs") if self.epochs else None, max_seconds=self.max_seconds)
+        """The app's run of this cell; it names the model only where the cell replaces the preset's."""
+        replaces = self.model_kwargs is not None
+        return Trial("quick", self.name, runs_dir, config=self.config, model=self.model if replaces else None,
+                     model_kwargs=self.model_kwargs, budget=(self.epochs, "epochs") if self.epochs else None,
+                     max_seconds=self.max_seconds)
 
     def settings(self) -> dict:
         """What decides the result: a finished run is reused only when these are the same (the preset by its parsed
@@ -89,8 +92,6 @@ def bench_name(target: Target, apps: dict[str, App]) -> str:
 
 def ordered_families(spec: BenchSpec, kind: str | None) -> list[str]:
     """The bench's families (every core family for ``kind`` when it names none), in the registry's order."""
-    from .._registry import list_families
-
     registry = list_families(kind, core_only=False) if kind else list_families(core_only=False)
     chosen = list(spec.families) or (list_families(kind) if kind else [])
     return [f for f in registry if f in chosen] + [f for f in chosen if f not in registry]
