@@ -29,7 +29,7 @@ demo: $(STAMP) data
 # runs/bench/; then fine-tuning the vision bench's CNN. `zoo bench APP --record` also writes results/APP.json.
 bench: $(STAMP) data
 	$(VENV)/bin/zoo bench all
-	$(PY) -m apps.vision.finetune --source runs/bench/vision/vision/fashion_cnn/model
+	$(PY) -m apps.vision.finetune
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check zoo apps tests

@@ -37,7 +37,7 @@ def score_before(source: Path, data: str, beam: int) -> dict:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m apps.nlp.finetune", description=__doc__)
-    ap.add_argument("--source", default="runs/bench/nlp/tatoeba_quick/model",
+    ap.add_argument("--source", default="runs/bench/nlp/nlp/tatoeba_transformer/model",
                     help="a translation model folder (a run's model/, with tokenizer.json)")
     ap.add_argument("--data", default="../shared/data/translation/multi30k", help="a Multi30k folder (or corpus)")
     ap.add_argument("--epochs", type=int, default=2)

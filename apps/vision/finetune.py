@@ -27,7 +27,7 @@ def run(base: list[str], name: str, runs_dir: str, more: list[str]) -> float:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m apps.vision.finetune", description=__doc__)
-    ap.add_argument("--source", default="runs/bench/vision/fashion_quick_cnn/model",
+    ap.add_argument("--source", default="runs/bench/vision/vision/fashion_cnn/model",
                     help="a model folder (zoo.save_pretrained), e.g. a Fashion-MNIST run's model/")
     ap.add_argument("--epochs", default="5,20", help="budgets to compare, in epochs (4 steps each)")
     ap.add_argument("--seeds", type=int, default=3)
