@@ -8,6 +8,7 @@ from pathlib import Path
 
 import chess
 import numpy as np
+import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -57,7 +58,7 @@ def check_pgn(path: Path, skip_bad: bool) -> None:
     n = stats["positions"]
     assert n > 0 and planes.shape == (n, NUM_PLANES, 8, 8) and moves.shape == results.shape == (n,)
     assert set(np.unique(results)) <= {-1.0, 0.0, 1.0}
-    mask = unpack_bits(__import__("torch").from_numpy(legal), Chess.num_actions).numpy()
+    mask = unpack_bits(torch.from_numpy(legal), Chess.num_actions).numpy()
     assert mask[np.arange(n), moves].all()  # every move played is among the legal moves beside it
 
 

@@ -1,6 +1,8 @@
 """Chess: the 4,672-action encoding is exact both ways, states are light and correct, bad input is explained."""
 
+import os
 import random
+from pathlib import Path
 
 import chess
 import numpy as np
@@ -75,7 +77,7 @@ def test_bad_fen_and_moves_are_explained():
         game.parse_action(s, "hello")
 
 
-SHARED = __import__("pathlib").Path(__file__).resolve().parents[4] / "shared" / "data" / "chess"
+SHARED = Path(__file__).resolve().parents[4] / "shared" / "data" / "chess"
 
 
 def test_pgn_and_puzzle_errors_name_the_file(tmp_path):
@@ -173,7 +175,7 @@ def test_missing_stockfish_is_explained():
         find_stockfish("/nowhere/stockfish")
 
 
-@pytest.mark.skipif(not any(__import__("os").path.exists(p) for p in ("/usr/games/stockfish", "/usr/bin/stockfish")),
+@pytest.mark.skipif(not any(os.path.exists(p) for p in ("/usr/games/stockfish", "/usr/bin/stockfish")),
                     reason="Stockfish is not installed (Debian: apt install stockfish, or make data)")
 def test_stockfish_plays_legal_moves():
     from apps.rl.arena import play_match
