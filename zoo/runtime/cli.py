@@ -149,8 +149,8 @@ def add_lesson_parsers(sub) -> None:
     p.add_argument("--out", help="run folder (default: runs/study/depth-<app>-<step>)")
     p = sub.add_parser("compare", help="every family on an app's preset (or on all apps): the leaderboard")
     p.add_argument("app", help="an app, app/step, a comma-separated list, or all")
-    p.add_argument("--families", default="cnn,resnet,lstm,transformer,fno",
-                   help="families (a family without a model for an app's inputs is marked n/a)")
+    p.add_argument("--families", help="comma-separated families (default: the registry's core families; a family "
+                   "without a model for an app's inputs is marked n/a)")
     p.add_argument("--preset", default="quick")
     p.add_argument("--seeds", type=int, help="seeds per cell (default: 2 for one app, 1 for several)")
     p.add_argument("--time-limit", type=float, default=40.0, help="minutes for the whole comparison")
@@ -191,10 +191,12 @@ def run_lesson(args, apps) -> int:
         raise ValueError(f"config {config} not found")
     targets = resolve_targets(args.app, apps)
     if args.command == "compare":
+        import zoo
         from zoo.lessons.compare import run_compare
 
         out = Path(args.out or f"runs/compare/{args.app.replace('/', '-').replace(',', '+')}")
-        run_compare(targets, _list(args.families, str, "--families"), out, args.preset, args.seeds,
+        families = _list(args.families, str, "--families") if args.families else zoo.list_families()
+        run_compare(targets, families, out, args.preset, args.seeds,
                     args.time_limit, args.run_seconds)
         return 0
     if len(targets) > 1:
