@@ -161,3 +161,23 @@ class StopOnNonFinite(L.Callback):
                        "nothing was saved from this point (the last good checkpoints are kept). Try a lower "
                        "learning rate, gradient clipping (--trainer.gradient_clip_val) or check the data for "
                        "extreme values.")
+
+
+def read_gradient_health(path: str | Path) -> list[dict]:
+    """The checks of a ``gradient_health.json`` (``[{"step": int, "norms": [[layer, norm], ...]}, ...]``), read as
+    data: a file of another shape is an ``InputError`` naming it. A missing file has no checks."""
+    import json
+
+    from .errors import InputError
+
+    path = Path(path)
+    if not path.is_file():
+        return []
+    try:
+        checks = json.loads(path.read_text(encoding="utf-8")).get("checks")
+        out = [{"step": int(c["step"]), "norms": [(str(name), float(norm)) for name, norm in c["norms"]]}
+               for c in checks]
+    except (ValueError, TypeError, KeyError, AttributeError) as e:
+        raise InputError(f"{path}: expected {{\"checks\": [{{\"step\": N, \"norms\": [[layer, norm], ...]}}]}} "
+                         f"({type(e).__name__}: {e})") from None
+    return out

@@ -82,3 +82,16 @@ def test_without_a_run_folder_nothing_is_written(tmp_path, monkeypatch):
     health = GradientHealth(every_n_steps=1, log_norms=False)
     quiet_trainer(max_steps=2, limit_val_batches=0, callbacks=[health]).fit(task, datamodule=BlobsDataModule())
     assert health.history and not list(tmp_path.iterdir())
+
+
+def test_a_foreign_gradient_health_file_is_refused_clearly(tmp_path):
+    from zoo.callbacks import read_gradient_health
+    from zoo.errors import InputError
+
+    path = tmp_path / "gradient_health.json"
+    path.write_text('{"checks": [{"step": 0, "norms": {"class_path": "os.system"}}]}')
+    with pytest.raises(InputError, match="gradient_health.json: expected"):
+        read_gradient_health(path)
+    path.write_text('{"checks": [{"step": 3, "norms": [["layer.weight", 0.5]]}]}')
+    assert read_gradient_health(path) == [{"step": 3, "norms": [("layer.weight", 0.5)]}]
+    assert read_gradient_health(tmp_path / "missing.json") == []

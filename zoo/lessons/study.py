@@ -9,12 +9,11 @@ gradients, but the loss did not fall by a tenth).
 
 from __future__ import annotations
 
-import json
 import math
 from pathlib import Path
 
 from .._registry import default_model
-from ..callbacks import diagnose
+from ..callbacks import diagnose, read_gradient_health
 from ..init import SCHEMES
 from ..runtime.apps import Trial
 from ..runtime.report import write_json
@@ -85,17 +84,15 @@ def run_depth_study(target: Target, families: list[str], depths: list[int], init
 
 
 def summarise_run(run_dir: Path, family: str, depth: int, init: str, model: str) -> dict:
-    health = json.loads((run_dir / "gradient_health.json").read_text()) if (run_dir / "gradient_health.json"
-                                                                             ).is_file() else {"checks": []}
-    checks = health["checks"]
+    checks = read_gradient_health(run_dir / "gradient_health.json")
     first, last = (checks[0], checks[-1]) if checks else ({"step": 0, "norms": []}, {"step": 0, "norms": []})
     curve = loss_curve(run_dir)
     losses = [v for _, v in curve]
     first_loss = losses[0] if losses else float("nan")
     tail = losses[-3:]
     final_loss = float(sum(tail) / len(tail)) if tail else float("nan")
-    init_verdict = diagnose([tuple(t) for t in first["norms"]])
-    last_verdict = diagnose([tuple(t) for t in last["norms"]])
+    init_verdict = diagnose(list(first["norms"]))
+    last_verdict = diagnose(list(last["norms"]))
     result = read_result(run_dir)
     norms = [n for _, n in first["norms"]]
     ratio = norms[0] / norms[-1] if norms and norms[-1] else float("nan")

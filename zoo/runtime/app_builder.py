@@ -16,7 +16,6 @@ app's declaration) imports no app's task, data or Lightning.
 from __future__ import annotations
 
 import importlib
-import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +23,7 @@ from typing import Any
 
 from ..errors import InputError
 from .apps import App, DemoStep, Trial
+from .record import RunRecord
 
 LIGHTNING_COMMANDS = ("fit", "validate", "test")
 ALL_FIELDS = DemoStep.__dataclass_fields__["supports"].default  # every Trial field a LightningCLI app can change
@@ -114,7 +114,7 @@ class AppDeclaration:
         metrics = run_dir / "metrics.json"
         if not metrics.is_file():  # fail here, clearly, rather than in whatever reads the result
             raise FileNotFoundError(f"{self.name}: the run ended without writing {metrics}")
-        json.loads(metrics.read_text())
+        RunRecord.read(metrics)
         return run_dir
 
     def run(self, preset: str, runs_dir: Path, max_seconds: float | None = None) -> Path:
