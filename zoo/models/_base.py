@@ -109,8 +109,10 @@ class ZooModel(nn.Module):
             raise ValueError(f"{want}; got dtype {x.dtype}")
         if x.dim() == 2 and x.shape[1] == 0:
             raise ValueError(f"{want}; got an empty sequence, shape {tuple(x.shape)}")
-        if x.numel() and (int(x.min()) < 0 or int(x.max()) >= vocab):
-            raise ValueError(f"{want}; got ids from {int(x.min())} to {int(x.max())}")
+        if x.numel():
+            lo, hi = torch.stack(torch.aminmax(x)).tolist()  # one reduction, one device sync (decoding's hot path)
+            if lo < 0 or hi >= vocab:
+                raise ValueError(f"{want}; got ids from {lo} to {hi}")
 
 
 def spatial_ndim(kind: str, ndim: int) -> int:
