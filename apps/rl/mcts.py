@@ -1,12 +1,18 @@
-"""PUCT Monte-Carlo tree search (AlphaZero), run on many games at once so that the network sees batches.
+"""PUCT Monte-Carlo tree search (AlphaZero), one ``Tree`` per game, many trees sharing the network's batches.
 
-Every simulation descends each tree to one leaf; the leaves of all trees are evaluated in one batch, expanded and
-backed up. Values are from the side to move at a node; an edge (node, action) keeps the total value W and the visit
-count N from the node's point of view, so backing up flips the sign at every level.
+A tree runs its simulations until one reaches a leaf the network must evaluate; the caller gathers such leaves from
+many trees, evaluates them in one batch and hands each tree its answer (``Tree.receive``). Values are from the side
+to move at a node; an edge (node, action) keeps the total value W and the visit count N from the node's point of
+view, so backing up flips the sign at every level.
+
+Between moves a tree can keep the subtree of the move played (``Tree.advance``): its visits count toward the next
+move's ``simulations`` (Leela's "visits" target), so a move costs only the network calls it adds to what the last
+search already learnt about the position.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -21,23 +27,32 @@ Evaluator = Callable[[Sequence], tuple[np.ndarray, np.ndarray]]
 @dataclass
 class SearchSettings:
     simulations: int = 50
-    """Leaves evaluated per move (per tree)."""
+    """Root visits a move is searched to. A fresh tree makes them all; a reused subtree (self-play) starts with
+    the visits the previous move's search gave it and adds the rest (at least ``min_new``). Counting total visits,
+    not new ones, keeps the policy target's resolution and the move's strength what ``simulations`` says while
+    spending network calls only on what is new."""
     c_puct: float = 1.5
     """Exploration weight of the prior in PUCT."""
     dirichlet_alpha: float = 0.5
     """Concentration of the root noise (AlphaZero: 0.3 chess, ~10/average legal moves elsewhere)."""
     noise_fraction: float = 0.25
     """Share of Dirichlet noise mixed into the root priors (0: no noise, for evaluation)."""
+    min_new: float = 0.25
+    """Share of ``simulations`` a reused root still makes anew, so that its fresh noise has visits to act on (a
+    subtree that already holds ``simulations`` visits would otherwise be played without any new search)."""
 
 
 class Node:
-    __slots__ = ("state", "actions", "prior", "visits", "value_sum", "children", "terminal")
+    """A position in a tree; its edges (legal actions) are arrays: prior P, visits N, total value W, mean Q."""
+
+    __slots__ = ("state", "terminal", "actions", "prior", "visits", "value_sum", "q", "n", "children")
 
     def __init__(self, game: Game, state):
         self.state = state
         self.terminal = game.outcome(state)  # None unless the game is over here
         self.actions: np.ndarray | None = None  # legal actions, set on expansion
-        self.prior = self.visits = self.value_sum = None
+        self.prior = self.visits = self.value_sum = self.q = None
+        self.n = 0  # visits of all edges
         self.children: list[Node | None] = []
 
     @property
@@ -47,67 +62,133 @@ class Node:
     def expand(self, game: Game, priors: np.ndarray) -> None:
         self.actions = game.legal_actions(self.state)
         p = priors[self.actions].astype(np.float64)
-        self.prior = p / p.sum() if p.sum() > 0 else np.full(len(p), 1.0 / len(p))
-        self.visits = np.zeros(len(self.actions), dtype=np.int64)
+        total = p.sum()
+        self.prior = p / total if total > 0 else np.full(len(p), 1.0 / len(p))
+        self.visits = np.zeros(len(self.actions))
         self.value_sum = np.zeros(len(self.actions))
+        self.q = np.zeros(len(self.actions))
         self.children = [None] * len(self.actions)
+
+    def add_noise(self, settings: SearchSettings, rng: np.random.Generator) -> None:
+        """Mix Dirichlet noise into the priors (a root's, for exploration in self-play)."""
+        if settings.noise_fraction > 0:
+            noise = rng.dirichlet(np.full(len(self.actions), settings.dirichlet_alpha))
+            self.prior = (1 - settings.noise_fraction) * self.prior + settings.noise_fraction * noise
 
     def select(self, c_puct: float) -> int:
         """Index (into ``actions``) maximising Q + U; unvisited edges count Q = 0."""
-        q = np.divide(self.value_sum, self.visits, out=np.zeros_like(self.value_sum), where=self.visits > 0)
-        u = c_puct * self.prior * np.sqrt(self.visits.sum() + 1) / (1 + self.visits)
-        return int(np.argmax(q + u))
+        return int((self.q + self.prior * (c_puct * math.sqrt(self.n + 1)) / (1.0 + self.visits)).argmax())
+
+    def counts(self, num_actions: int) -> np.ndarray:
+        """Visit counts over all actions (A,)."""
+        out = np.zeros(num_actions)
+        out[self.actions] = self.visits
+        return out
 
 
-def search(game: Game, states: Sequence, evaluate: Evaluator, settings: SearchSettings,
-           rng: np.random.Generator | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """Search every (non-terminal) state; returns visit counts (B, A) and root values (B,) for the side to move."""
-    rng = rng or np.random.default_rng()
-    roots = [Node(game, s) for s in states]
-    live = [r for r in roots if r.terminal is None]
-    if live:
-        priors, _ = evaluate([r.state for r in live])
-        for root, p in zip(live, priors):
-            root.expand(game, p)
-            if settings.noise_fraction > 0:
-                noise = rng.dirichlet([settings.dirichlet_alpha] * len(root.actions))
-                root.prior = (1 - settings.noise_fraction) * root.prior + settings.noise_fraction * noise
-    for _ in range(settings.simulations):
-        pending: list[tuple[Node, list]] = []
-        for root in live:
+class Tree:
+    """One game's search: its root, the simulation waiting for the network, and the random stream of its noise."""
+
+    def __init__(self, game: Game, state, settings: SearchSettings, rng: np.random.Generator):
+        self.game, self.settings, self.rng = game, settings, rng
+        self.root = Node(game, state)
+        self.path: list[tuple[Node, int]] | None = None  # the waiting simulation's edges ([] for the root itself)
+        self.new = 0  # simulations made for this move
+        self.target_new = 0  # the fewest new simulations this move needs (reused roots)
+
+    def next_leaf(self) -> Node | None:
+        """Simulate until a simulation reaches a leaf the network must evaluate (returned, its path kept for
+        ``receive``); None once the move's search is done (or the root is terminal)."""
+        root, settings = self.root, self.settings
+        if root.terminal is not None:
+            return None
+        if not root.expanded:
+            self.path = []
+            return root
+        while root.n < settings.simulations or self.new < self.target_new:
             node, path = root, []
-            while node.expanded and node.terminal is None:
+            while node.actions is not None and node.terminal is None:
                 i = node.select(settings.c_puct)
                 path.append((node, i))
-                if node.children[i] is None:
-                    node.children[i] = Node(game, game.play(node.state, int(node.actions[i])))
-                node = node.children[i]
+                child = node.children[i]
+                if child is None:
+                    child = node.children[i] = Node(self.game, self.game.play(node.state, int(node.actions[i])))
+                node = child
+            self.new += 1
             if node.terminal is not None:
                 _backup(path, node.terminal)
             else:
-                pending.append((node, path))
-        if pending:
-            priors, values = evaluate([leaf.state for leaf, _ in pending])
-            for (leaf, path), p, v in zip(pending, priors, values):
-                leaf.expand(game, p)
-                _backup(path, float(v))
-    counts = np.zeros((len(roots), game.num_actions))
-    values = np.zeros(len(roots))
-    for b, root in enumerate(roots):
-        if root.expanded:
-            counts[b, root.actions] = root.visits
-            values[b] = root.value_sum.sum() / max(1, root.visits.sum())
+                self.path = path
+                return node
+        return None
+
+    def receive(self, priors: np.ndarray, value: float) -> None:
+        """The network's answer for the leaf ``next_leaf`` returned: expand it and back its value up (the root gets
+        its noise instead)."""
+        path, self.path = self.path, None
+        leaf = path[-1][0].children[path[-1][1]] if path else self.root
+        leaf.expand(self.game, priors)
+        if path:
+            _backup(path, float(value))
         else:
-            values[b] = root.terminal if root.terminal is not None else 0.0
-    return counts, values
+            leaf.add_noise(self.settings, self.rng)
+
+    def advance(self, action: int, reuse: bool) -> None:
+        """Play ``action``: its subtree becomes the root (``reuse``, with new root noise as AlphaZero does) or a
+        fresh root is made for the new position."""
+        root = self.root
+        i = int(np.flatnonzero(root.actions == action)[0])
+        child = root.children[i]
+        state = child.state if child is not None else self.game.play(root.state, action)
+        self.new, self.target_new = 0, 0
+        if reuse and child is not None and child.expanded:
+            self.root = child
+            child.add_noise(self.settings, self.rng)
+            self.target_new = math.ceil(self.settings.min_new * self.settings.simulations)
+        else:
+            self.root = Node(self.game, state)
+
+    def value(self) -> float:
+        """The root's mean value for the side to move (the result itself at a terminal root)."""
+        root = self.root
+        if root.expanded:
+            return float(root.value_sum.sum() / max(1, root.n))
+        return root.terminal if root.terminal is not None else 0.0
 
 
 def _backup(path: list[tuple[Node, int]], value: float) -> None:
     """``value`` is for the side to move at the leaf; each parent sees it negated."""
     for node, i in reversed(path):
         value = -value
-        node.visits[i] += 1
-        node.value_sum[i] += value
+        node.n += 1
+        n = node.visits[i] = node.visits[i] + 1
+        w = node.value_sum[i] = node.value_sum[i] + value
+        node.q[i] = w / n
+
+
+def run_trees(trees: Sequence[Tree], evaluate: Evaluator) -> None:
+    """Search every tree to the end of its move, one leaf per tree per network call."""
+    while True:
+        waiting = [(t, leaf) for t in trees if (leaf := t.next_leaf()) is not None]
+        if not waiting:
+            return
+        priors, values = evaluate([leaf.state for _, leaf in waiting])
+        for (tree, _), p, v in zip(waiting, priors, values):
+            tree.receive(p, v)
+
+
+def search(game: Game, states: Sequence, evaluate: Evaluator, settings: SearchSettings,
+           rng: np.random.Generator | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Search every state with a fresh tree (players); returns visit counts (B, A) and root values (B,) for the
+    side to move."""
+    rng = rng or np.random.default_rng()
+    trees = [Tree(game, s, settings, rng) for s in states]
+    run_trees(trees, evaluate)
+    counts = np.zeros((len(trees), game.num_actions))
+    for b, t in enumerate(trees):
+        if t.root.expanded:
+            counts[b] = t.root.counts(game.num_actions)
+    return counts, np.array([t.value() for t in trees])
 
 
 def pick(counts: np.ndarray, temperature: float, rng: np.random.Generator) -> int:

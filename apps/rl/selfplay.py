@@ -1,17 +1,23 @@
-"""Self-play: many games in lockstep, one batched search per move, positions labelled with the final result.
+"""Self-play: many games searched side by side, positions labelled with the final result.
+
+Every network call evaluates one leaf of every game in flight. With the "continuous" schedule a finished game is
+replaced at once by the next one, so the batch stays full until the last games are started; "lockstep" starts all
+the games together and lets the batch shrink as they end (the older design, kept to compare against). Each game
+draws its noise and its moves from its own random stream (seeded by the seed and the game's index), so the game
+records do not depend on the schedule or on which games shared a batch.
 
 ``play_games`` runs in the training process or in worker processes (``worker_play``, one torch thread each).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import torch
 
 from .games import Game, make_game
-from .mcts import SearchSettings, pick, search
+from .mcts import SearchSettings, Tree, pick
 from .network import Evaluator, build_network
 
 
@@ -34,37 +40,110 @@ class Positions:
         return Positions(self.planes[-n:], self.policies[-n:], self.results[-n:])
 
 
-def play_games(game: Game, evaluate, n_games: int, search_settings: SearchSettings, temperature_moves: int,
-               augment: bool, rng: np.random.Generator) -> tuple[Positions, dict]:
-    """Self-play ``n_games`` games; returns their positions (symmetries added when ``augment``) and stats."""
-    states = [game.initial() for _ in range(n_games)]
-    records: list[list[tuple[np.ndarray, np.ndarray, int]]] = [[] for _ in range(n_games)]
-    ply = 0
+@dataclass
+class Schedule:
+    """How a worker's games share the network's batches."""
+
+    kind: str = "continuous"
+    """"continuous": a finished game is replaced at once by the next, so every call sees ``in_flight`` games while
+    any are left to start; "lockstep": all the games start together and the batch shrinks as they end."""
+    in_flight: int = 16
+    """Games searched at once with "continuous" (the network's batch size); "lockstep" plays all of them at once."""
+    reuse: bool = True
+    """The move played keeps its subtree as the next root (its visits count toward ``simulations``); False: every
+    move is searched from a fresh root."""
+
+
+@dataclass
+class GameInPlay:
+    """One game: its search tree, its random stream and the positions recorded so far."""
+
+    index: int
+    tree: Tree
+    rng: np.random.Generator
+    record: list[tuple[np.ndarray, np.ndarray, int]] = field(default_factory=list)
+
+
+def game_rng(seed: int, index: int) -> np.random.Generator:
+    """Game ``index``'s own random stream: the same whatever the schedule or the games beside it."""
+    return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(index,)))
+
+
+def next_leaf(game: Game, g: GameInPlay, settings: SearchSettings, temperature_moves: int,
+              reuse: bool) -> object | None:
+    """Advance game ``g`` until its search needs the network (the leaf), playing every move whose search is done;
+    None when the game is over."""
     while True:
-        live = [i for i, s in enumerate(states) if game.outcome(s) is None]
-        if not live:
+        leaf = g.tree.next_leaf()
+        if leaf is not None:
+            return leaf
+        root = g.tree.root
+        if root.terminal is not None:
+            return None
+        counts = root.counts(game.num_actions)
+        g.record.append((game.planes(root.state), counts / counts.sum(), game.to_play(root.state)))
+        action = pick(counts, 1.0 if len(g.record) <= temperature_moves else 0.0, g.rng)
+        g.tree.advance(action, reuse)
+
+
+def play_games(game: Game, evaluate, n_games: int, search_settings: SearchSettings, temperature_moves: int,
+               augment: bool, seed: int | np.random.Generator, schedule: Schedule | None = None,
+               ) -> tuple[Positions, dict]:
+    """Self-play ``n_games`` games; returns their positions in game order (symmetries added when ``augment``) and
+    stats. ``seed`` (an int, or a generator that draws one) seeds every game's own stream."""
+    schedule = schedule or Schedule()
+    if isinstance(seed, np.random.Generator):
+        seed = int(seed.integers(2**63))
+    if schedule.kind not in ("lockstep", "continuous"):
+        raise ValueError(f"unknown schedule {schedule.kind!r}: 'continuous' or 'lockstep'")
+    width = n_games if schedule.kind == "lockstep" else max(1, min(schedule.in_flight, n_games))
+    started, done = 0, []
+    slots: list[GameInPlay | None] = [None] * width
+    calls = leaves = 0
+    while True:
+        waiting = []
+        for k in range(width):
+            while slots[k] is not None or started < n_games:
+                if slots[k] is None:
+                    rng = game_rng(seed, started)
+                    slots[k] = GameInPlay(started, Tree(game, game.initial(), search_settings, rng), rng)
+                    started += 1
+                leaf = next_leaf(game, slots[k], search_settings, temperature_moves, schedule.reuse)
+                if leaf is not None:
+                    waiting.append((slots[k], leaf))
+                    break
+                done.append(slots[k])
+                slots[k] = None
+        if not waiting:
             break
-        counts, _ = search(game, [states[i] for i in live], evaluate, search_settings, rng)
-        for i, c in zip(live, counts):
-            s = states[i]
-            records[i].append((game.planes(s), c / c.sum(), game.to_play(s)))
-            states[i] = game.play(s, pick(c, 1.0 if ply < temperature_moves else 0.0, rng))
-        ply += 1
+        priors, values = evaluate([leaf.state for _, leaf in waiting])
+        for (g, _), p, v in zip(waiting, priors, values):
+            g.tree.receive(p, v)
+        calls, leaves = calls + 1, leaves + len(waiting)
+    done.sort(key=lambda g: g.index)
+    positions, stats = label(game, done, augment)
+    return positions, {**stats, "evaluations": leaves, "network_calls": calls}
+
+
+def label(game: Game, games: list[GameInPlay], augment: bool) -> tuple[Positions, dict]:
+    """Every recorded position with the game's final result for its side to move; win/draw/loss counts."""
     planes, policies, results = [], [], []
     outcomes = {1: 0, 0: 0, -1: 0}  # first player's view: win, draw, loss
-    for s, record in zip(states, records):
+    for g in games:
+        s = g.tree.root.state
         final = game.outcome(s)  # for the side to move at the end
         loser = game.to_play(s)
         outcomes[0 if final == 0 else (1 if loser == 1 else -1)] += 1
-        for x, pi, mover in record:
+        for x, pi, mover in g.record:
             z = 0.0 if final == 0 else (final if mover == loser else -final)
             pairs = game.symmetries(x, pi) if augment else [(x, pi)]
             for xs, ps in pairs:
                 planes.append(xs)
                 policies.append(ps)
                 results.append(z)
-    stats = {"games": n_games, "positions": len(results), "first_player_wins": outcomes[1],
-             "draws": outcomes[0], "second_player_wins": outcomes[-1], "moves": ply}
+    stats = {"games": len(games), "positions": len(results), "first_player_wins": outcomes[1],
+             "draws": outcomes[0], "second_player_wins": outcomes[-1],
+             "moves": max((len(g.record) for g in games), default=0)}
     return Positions(np.stack(planes).astype(np.float32), np.stack(policies).astype(np.float32),
                      np.array(results, dtype=np.float32)), stats
 
@@ -77,4 +156,4 @@ def worker_play(job: dict) -> tuple[Positions, dict]:
     model.load_state_dict(job["weights"])
     evaluate = Evaluator(game, model.eval())
     return play_games(game, evaluate, job["games"], job["search"], job["temperature_moves"], job["augment"],
-                      np.random.default_rng(job["seed"]))
+                      job["seed"], job.get("schedule"))

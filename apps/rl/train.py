@@ -32,7 +32,7 @@ from .games import make_game
 from .mcts import SearchSettings
 from .network import Evaluator, PolicyValueTask, board_kwargs
 from .players import NetworkPlayer
-from .selfplay import Positions, play_games, worker_play
+from .selfplay import Positions, Schedule, play_games, worker_play
 
 
 @dataclass
@@ -46,9 +46,11 @@ class Settings:
     iterations: int = 10
     """Self-play -> training rounds."""
     games_per_iteration: int = 64
-    """Self-play games per iteration (split between the workers, played in lockstep in each)."""
+    """Self-play games per iteration (split between the workers)."""
+    games_in_flight: int = 16
+    """Games each worker searches at once (the network's batch); a finished game is replaced by the next at once."""
     simulations: int = 32
-    """MCTS simulations per self-play move."""
+    """Root visits per self-play move, counting those the move's subtree kept from the previous search."""
     c_puct: float = 1.5
     """PUCT exploration weight."""
     dirichlet_alpha: float = 0.5
@@ -191,11 +193,12 @@ def self_play(s: Settings, task: PolicyValueTask, iteration: int, pool) -> tuple
     jobs = [{"game": s.game, "max_plies": s.max_plies, "model": s.model, "model_kwargs": s.model_kwargs,
              "weights": weights, "games": n, "search": search_settings(s, noise=True),
              "temperature_moves": s.temperature_moves, "augment": s.augment,
+             "schedule": Schedule(in_flight=s.games_in_flight),
              "seed": s.seed * 100003 + iteration * 101 + w} for w, n in enumerate(shares) if n]
     if pool is None:
         model = task.model.eval()
         results = [play_games(game, Evaluator(game, model), j["games"], j["search"], j["temperature_moves"],
-                              j["augment"], np.random.default_rng(j["seed"])) for j in jobs]
+                              j["augment"], j["seed"], j["schedule"]) for j in jobs]
     else:
         results = pool.map(worker_play, jobs)
     stats = {k: sum(r[1][k] for r in results) for k in ("games", "positions", "first_player_wins", "draws",

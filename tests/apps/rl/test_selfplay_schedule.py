@@ -1,0 +1,86 @@
+"""Self-play schedules: continuous batching plays the same games as lockstep, and a reused subtree keeps its
+visits."""
+
+import zlib
+
+import numpy as np
+import pytest
+
+from apps.rl.games import make_game
+from apps.rl.mcts import SearchSettings, Tree, run_trees
+from apps.rl.selfplay import Schedule, play_games
+
+
+def hashed(game, calls=None):
+    """A deterministic evaluator whose answer for a position depends on that position alone (never on the batch):
+    priors and value drawn from a stream seeded by the position's planes. ``calls`` collects the batches."""
+    def evaluate(states):
+        if calls is not None:
+            calls.append(list(states))
+        priors, values = np.zeros((len(states), game.num_actions)), np.zeros(len(states))
+        for b, s in enumerate(states):
+            rng = np.random.default_rng(zlib.crc32(game.planes(s).tobytes()))
+            mask = game.legal_mask(s)
+            p = rng.random(game.num_actions) * mask
+            priors[b] = p / p.sum()
+            values[b] = rng.uniform(-0.9, 0.9)
+        return priors, values
+    return evaluate
+
+
+@pytest.mark.parametrize("name", ["tictactoe", "connect4"])
+@pytest.mark.parametrize("reuse", [True, False])
+def test_continuous_batching_plays_the_same_games_as_lockstep(name, reuse):
+    g = make_game(name)
+    settings = SearchSettings(simulations=12, dirichlet_alpha=1.0)
+    lockstep_calls, continuous_calls = [], []
+    a, stats_a = play_games(g, hashed(g, lockstep_calls), 9, settings, 4, False, 7, Schedule("lockstep", reuse=reuse))
+    b, stats_b = play_games(g, hashed(g, continuous_calls), 9, settings, 4, False, 7,
+                            Schedule("continuous", in_flight=3, reuse=reuse))
+    assert np.array_equal(a.planes, b.planes) and np.array_equal(a.policies, b.policies)
+    assert np.array_equal(a.results, b.results)
+    assert stats_a["evaluations"] == stats_b["evaluations"]  # the same work, in other batches
+    assert max(map(len, continuous_calls)) == 3 and max(map(len, lockstep_calls)) == 9
+    c, _ = play_games(g, hashed(g), 9, settings, 4, False, 8, Schedule("continuous", in_flight=3, reuse=reuse))
+    assert not np.array_equal(a.policies, c.policies) or not np.array_equal(a.planes, c.planes)  # seed matters
+
+
+def test_continuous_batching_keeps_the_batch_full_until_the_last_games_start():
+    g = make_game("connect4")
+    calls = []
+    play_games(g, hashed(g, calls), 12, SearchSettings(simulations=8), 2, False, 0, Schedule(in_flight=4))
+    starts = [i for i, batch in enumerate(calls) for s in batch if s.heights.sum() == 0]  # a new game's root
+    assert len(starts) == 12 and starts[:4] == [0, 0, 0, 0]
+    assert all(len(batch) == 4 for batch in calls[:starts[-1] + 1])  # full until the last game has started
+
+
+def test_reused_subtree_keeps_its_visit_counts():
+    g = make_game("connect4")
+    settings = SearchSettings(simulations=60, noise_fraction=0.25, min_new=0.25)
+    tree = Tree(g, g.initial(), settings, np.random.default_rng(0))
+    run_trees([tree], hashed(g))
+    assert tree.root.n == 60
+    i = int(tree.root.visits.argmax())
+    child, action = tree.root.children[i], int(tree.root.actions[i])
+    carried = child.visits.copy()
+    assert child.n == carried.sum() == tree.root.visits[i] - 1  # its first visit expanded it
+    raw_prior = child.prior.copy()
+    tree.advance(action, reuse=True)
+    assert tree.root is child and np.array_equal(tree.root.visits, carried)  # visits carried over
+    assert not np.allclose(tree.root.prior, raw_prior) and np.isclose(tree.root.prior.sum(), 1)  # fresh root noise
+    calls = []
+    run_trees([tree], hashed(g, calls))
+    assert np.all(tree.root.visits >= carried)
+    assert tree.root.n == max(60, carried.sum() + 15)  # to 60 visits in all, at least a quarter of them new
+    assert len(calls) <= tree.root.n - carried.sum()  # network calls only for the new simulations
+
+
+def test_fresh_root_without_reuse():
+    g = make_game("tictactoe")
+    tree = Tree(g, g.initial(), SearchSettings(simulations=20), np.random.default_rng(0))
+    run_trees([tree], hashed(g))
+    action = int(tree.root.actions[tree.root.visits.argmax()])
+    tree.advance(action, reuse=False)
+    assert not tree.root.expanded and tree.root.n == 0
+    run_trees([tree], hashed(g))
+    assert tree.root.n == 20
