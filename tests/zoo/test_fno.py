@@ -80,3 +80,14 @@ def test_spectral_layer_runs_in_float32_under_bf16_autocast():
         ours = layer(x)
     assert ours.dtype == torch.float32
     _close(ours, reference(layer, x))
+
+
+def test_a_resolution_first_seen_under_inference_mode_still_trains():
+    """Lightning validates under torch.inference_mode: the transform matrices cached there must not be inference
+    tensors, or the next training step at that resolution could not save them for backward."""
+    model = FNO(ndim=1, depth=1, width=4, modes=3)
+    x = torch.randn(2, 1, 40)
+    with torch.inference_mode():
+        model(x)
+    model(x).sum().backward()
+    assert model.spectral[0].weight.grad is not None
