@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 TORCH_PINS := torch==2.14.1 torchvision==0.29.1
 
-.PHONY: install data test demo bench gpu-check lint clean
+.PHONY: install data test demo bench perf gpu-check lint clean
 
 install: $(STAMP)
 
@@ -30,6 +30,12 @@ demo: $(STAMP) data
 bench: $(STAMP) data
 	$(VENV)/bin/zoo bench all
 	$(PY) -m apps.vision.finetune
+
+# Speed side by side with the peers (needs the bench extra: neuraloperator, ctranslate2): a table and
+# runs/bench/perf.json with the machine, its matmul peaks and every pair's median ratio.
+perf: $(STAMP) data
+	$(PY) -m pip install --quiet -e '.[bench]' $(TORCH_PINS)
+	$(VENV)/bin/zoo perf
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check zoo apps tests

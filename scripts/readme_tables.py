@@ -1,6 +1,7 @@
 """Rewrite the README's result tables from results/*.json (written by `zoo bench APP --record`).
 
-Each table sits between markers naming an app, e.g. ``<!-- results: science/genomics -->`` ... ``<!-- /results -->``;
+Each table sits between markers naming an app (or ``perf`` for `zoo perf --record`, ``demo`` for `zoo demo
+--record`), e.g. ``<!-- results: science/genomics -->`` ... ``<!-- /results -->``;
 everything between them is replaced by the caption (command, machine) and the table made from
 ``results/science-genomics.json``. Numbers in those tables are never typed by hand.
 
@@ -17,6 +18,8 @@ import sys
 from pathlib import Path
 
 from zoo.runtime.bench_table import caption, table_cells
+from zoo.runtime.demo import demo_caption, demo_cells
+from zoo.runtime.perf_run import perf_caption, perf_cells
 
 ROOT = Path(__file__).resolve().parents[1]
 BLOCK = re.compile(r"(<!-- results: (?P<app>[\w/.-]+) -->\n)(?P<body>.*?)(<!-- /results -->)", re.S)
@@ -26,10 +29,16 @@ def results_file(results: Path, app: str) -> Path:
     return results / f"{app.replace('/', '-')}.json"
 
 
-def render(payload: dict, source: str) -> str:
-    """The caption and the Markdown table of one bench result."""
-    headers, rows = table_cells(payload)
-    lines = [f"Measured with {caption(payload)}; JSON in `{source}`.", "", _row(headers), "|" + "---|" * len(headers)]
+def render(payload: dict, source: str, name: str = "") -> str:
+    """The caption and the Markdown table of one result: `zoo perf` (marker ``perf``), `zoo demo` (``demo``) or
+    an app's bench."""
+    if name == "perf":
+        (headers, rows), text = perf_cells(payload), f"`zoo perf --record` on {perf_caption(payload)}"
+    elif name == "demo":
+        (headers, rows), text = demo_cells(payload), demo_caption(payload)
+    else:
+        (headers, rows), text = table_cells(payload), caption(payload)
+    lines = [f"Measured with {text}; JSON in `{source}`.", "", _row(headers), "|" + "---|" * len(headers)]
     return "\n".join(lines + [_row(r) for r in rows]) + "\n"
 
 
@@ -45,7 +54,7 @@ def rewrite(readme: str, results: Path) -> str:
             raise FileNotFoundError(f"README marker `results: {m['app']}` has no {path}; run "
                                     f"`zoo bench {m['app']} --record` or remove the marker")
         payload = json.loads(path.read_text())
-        return m.group(1) + render(payload, f"results/{path.name}") + m.group(4)
+        return m.group(1) + render(payload, f"results/{path.name}", m["app"]) + m.group(4)
 
     return BLOCK.sub(block, readme)
 

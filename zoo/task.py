@@ -98,6 +98,11 @@ class ZooTask(L.LightningModule):
     def configure_metrics(self) -> None:
         """Set torchmetrics collections, e.g. with ``self.metric_collections(MetricCollection(...))``."""
 
+    def chance_level(self) -> float | None:
+        """The headline a model that learned nothing scores (a leaderboard reports a run near it as a budget
+        failure, not as a result); None where no such level is defined."""
+        return None
+
     def pretrained_files(self) -> dict[str, str]:
         """Files (name -> text) saved beside the weights in the run's ``model/`` folder, e.g. a tokenizer."""
         return {}
@@ -207,6 +212,10 @@ class ClassificationTask(ZooTask):
     @property
     def num_classes(self) -> int:
         return int(self.model.config["num_outputs"])
+
+    def chance_level(self) -> float:
+        """Accuracy of guessing among the classes."""
+        return 1.0 / self.num_classes
 
     def configure_losses(self) -> None:
         self.criterion = nn.CrossEntropyLoss(label_smoothing=self._label_smoothing)

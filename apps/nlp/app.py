@@ -23,4 +23,5 @@ APP = declare_app(
     "nlp", "English -> French translation: fit|validate|test (LightningCLI), translate --ckpt",
     task="apps.nlp.task:TranslationTask", data=["apps.nlp.data"],
     presets=CONFIGS, preset_file="generated_{preset}.yaml", kind="seq2seq",
-    step="translation", commands={"translate": "apps.nlp.cli:translate_main"}, after_run=print_samples)
+    step="translation", commands={"translate": "apps.nlp.cli:translate_main"}, after_run=print_samples,
+    perf="apps.nlp.perf:workloads")

@@ -30,4 +30,5 @@ APP = declare_app(
     presets=CONFIGS, preset_file="tictactoe_{preset}.yaml", kind="board", step="self-play",
     commands={"train": "apps.rl.cli:train_main", "arena": "apps.rl.cli:arena_main", "play": "apps.rl.cli:play_main"},
     train="train", trial_args=trial_args,
-    supports=("lr", "batch_size", "seed", "model", "model_kwargs", "max_seconds"))
+    supports=("lr", "batch_size", "seed", "model", "model_kwargs", "max_seconds"),
+    perf="apps.rl.perf:workloads")

@@ -20,4 +20,5 @@ APP = declare_app(
     "vision", "image recognition: fit|validate|test (LightningCLI), classify --ckpt, evaluate --ckpt",
     task="apps.vision.task:VisionTask", data=["apps.vision.data", "apps.vision.imagefolder"],
     presets=CONFIGS, preset_file=preset_file, kind="image", step="images", lessons=True,
-    commands={"classify": "apps.vision.cli:classify_main", "evaluate": "apps.vision.cli:evaluate_main"})
+    commands={"classify": "apps.vision.cli:classify_main", "evaluate": "apps.vision.cli:evaluate_main"},
+    perf="apps.vision.perf:workloads")

@@ -93,6 +93,12 @@ def cell_summary(c: dict) -> dict:
         return {**base, "status": c.get("status") or "not run", "mean": float("nan")}
     values = np.array([r["headline"]["value"] for r in runs], dtype=float)
     head = runs[0]["headline"]
+    chance = runs[0].get("chance")
+    higher = head.get("higher_is_better", True)
+    if chance is not None and near_chance(float(values.mean()), float(chance), higher):
+        seconds = np.mean([r.get("fit_seconds") or 0 for r in runs])
+        return {**base, "status": f"budget failure: {values.mean():.3f} is chance level ({chance:.3f}) after "
+                                  f"{seconds:.0f} s of training; give it a longer budget", "mean": float("nan")}
     return {**base, "status": c.get("status") or "ok", "metric": head["name"],
             "higher_is_better": head.get("higher_is_better", True), "mean": float(values.mean()),
             "std": float(values.std()) if len(values) > 1 else 0.0, "n": len(values), "values": values.tolist(),
@@ -100,6 +106,14 @@ def cell_summary(c: dict) -> dict:
             "fit_seconds": float(np.mean([r.get("fit_seconds") or 0 for r in runs])),
             "samples_per_s": float(np.mean([r.get("train_samples_per_s") or 0 for r in runs])),
             "run_dirs": [r["run_dir"] for r in runs]}
+
+
+def near_chance(value: float, chance: float, higher_is_better: bool, margin: float = 0.1) -> bool:
+    """Whether ``value`` is within ``margin`` of the way from chance to perfect (accuracy: 10 classes -> below 0.19):
+    a model that learned this little says nothing about its family, only about its budget."""
+    if higher_is_better:
+        return value <= chance + margin * (1.0 - chance)
+    return value >= chance * (1.0 - margin)
 
 
 def leaderboard(cells: list[dict], out_dir: Path, preset: str, seeds: int, seconds: float, console) -> dict:

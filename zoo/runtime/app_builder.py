@@ -57,6 +57,7 @@ class AppDeclaration:
     supports: Sequence[str] = ALL_FIELDS
     demo_presets: Sequence[str] = ("demo", "quick", "gpu")
     after_run: Callable[[Path], None] | None = None
+    perf: str | None = None
 
     @property
     def folder(self) -> str:
@@ -132,7 +133,8 @@ class AppDeclaration:
 
     def app(self) -> App:
         lightning = LIGHTNING_COMMANDS if self.task is not None else ()
-        return App(self.name, self.help, self.main, (self.demo_step(),), (*lightning, *self.commands))
+        perf = (lambda quick: load(self.perf)(quick)) if self.perf else None
+        return App(self.name, self.help, self.main, (self.demo_step(),), (*lightning, *self.commands), perf)
 
 
 def declare_app(name: str, help: str, *, presets: Path, preset_file: str | Callable[[str], str], kind: str,
@@ -149,7 +151,8 @@ def declare_app(name: str, help: str, *, presets: Path, preset_file: str | Calla
     step's name; default: the app's last name), ``lessons`` (this step hosts `zoo demo`'s sweep and leaderboard),
     ``train`` and ``trial_args`` (the command a trial runs after ``-c CONFIG`` and the function that turns a
     ``Trial`` into its further arguments; LightningCLI's ``fit`` by default), ``supports`` (the Trial fields that
-    function honours), ``demo_presets`` and ``after_run`` (called with the demo run's folder).
+    function honours), ``demo_presets``, ``after_run`` (called with the demo run's folder) and ``perf`` ("module:function"
+    giving the app's `zoo perf` workloads, see ``zoo.runtime.perf``).
     """
     return AppDeclaration(name, help, Path(presets), preset_file, kind, **options).app()
 

@@ -75,6 +75,7 @@ class App:
     main: Callable[[list[str]], int | None]
     demo_steps: Sequence[DemoStep] = field(default_factory=tuple)
     commands: Sequence[str] = ()  # the words `zoo <name>` takes first (fit, validate, test, its own); () if unknown
+    perf: Callable[[bool], Sequence[Any]] | None = None  # quick -> the app's `zoo perf` workloads (zoo.runtime.perf)
 
 
 def discover_apps() -> dict[str, App]:

@@ -67,8 +67,10 @@ def dispatch(argv: list[str]) -> int:
     p.add_argument("--runs-dir", default="runs")
     p.add_argument("--apps", help="comma-separated app names (default: all installed)")
     p.add_argument("--no-lessons", action="store_true", help="skip the quick sweep and leaderboard")
+    p.add_argument("--record", action="store_true", help="also write results/demo.json (the README's step times)")
     add_lesson_parsers(sub)
     add_bench_parser(sub)
+    add_perf_parser(sub)
     for app in apps.values():
         if "/" not in app.name:
             sub.add_parser(app.name, help=app.help, add_help=False)
@@ -85,6 +87,10 @@ def dispatch(argv: list[str]) -> int:
         from zoo.runtime.bench import main as bench_main
 
         return bench_main(args, apps)
+    if args.command == "perf":
+        from zoo.runtime.perf_run import main as perf_main
+
+        return perf_main(args, apps)
     if args.command == "models":
         Console().print(models_table(args.pattern, args.kind))
         return 0
@@ -92,7 +98,7 @@ def dispatch(argv: list[str]) -> int:
         from zoo.runtime.demo import main as demo_main
 
         return demo_main(args.preset, args.runs_dir, args.apps.split(",") if args.apps else None,
-                         lessons=not args.no_lessons)
+                         lessons=not args.no_lessons, record=args.record)
     return 0
 
 
@@ -156,6 +162,12 @@ def add_lesson_parsers(sub) -> None:
     p.add_argument("--time-limit", type=float, default=40.0, help="minutes for the whole comparison")
     p.add_argument("--run-seconds", type=float, help="training cap per run (default: from --time-limit)")
     p.add_argument("--out", help="run folder (default: runs/compare/<app>)")
+
+
+def add_perf_parser(sub) -> None:
+    from .perf_run import add_perf_parser as add
+
+    add(sub)
 
 
 def add_bench_parser(sub) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 import traceback
 from dataclasses import dataclass
@@ -10,7 +11,10 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
+from ..outputs import write_json
 from .apps import App, DemoStep, discover_apps, selects, step_label
+from .bench import RESULTS
+from .machine import describe, machine_record
 from .record import RunRecord
 from .report import demo_report
 
@@ -106,24 +110,60 @@ def run_lessons(preset: str, runs_dir: Path, only: list[str] | None = None, cons
                                                 seeds=1, time_limit_minutes=4, console=console))):
         out = runs_dir / "demo" / f"{title}-{target.label.replace('/', '-')}"
         console.rule(f"[bold]lesson: {title} on {target.label} (preset {preset})")
+        start = time.perf_counter()
         try:
             job(out)
-            sections.append({"title": f"{title}: {target.label}", "report": str(out / "report.md"), "status": "ok"})
+            section = {"title": f"{title}: {target.label}", "report": str(out / "report.md"), "status": "ok"}
         except Exception as e:  # a failing lesson must not hide the steps' results
             console.print(traceback.format_exc())
-            sections.append({"title": f"{title}: {target.label}", "status": f"failed: {type(e).__name__}: {e}"})
+            section = {"title": f"{title}: {target.label}", "status": f"failed: {type(e).__name__}: {e}"}
+        sections.append({**section, "wall_seconds": round(time.perf_counter() - start, 1)})
     return sections
 
 
-def main(preset: str = "demo", runs_dir: str = "runs", only: list[str] | None = None, lessons: bool = True) -> int:
+def main(preset: str = "demo", runs_dir: str = "runs", only: list[str] | None = None, lessons: bool = True,
+         record: bool = False) -> int:
     console = Console()
     start = time.perf_counter()
     results = run_steps(preset, Path(runs_dir), only, console=console)
     sections = run_lessons(preset, Path(runs_dir), only, console) if lessons else []
+    total = round(time.perf_counter() - start, 1)
     out_dir = Path(runs_dir) / "demo"
     md, html = demo_report(results, out_dir, title=f"zoo-suite demo (preset {preset})", sections=sections)
+    summary = write_json(out_dir / "demo.json", demo_payload(preset, results, sections, total))
     console.rule("[bold]summary")
-    console.print(results_table(results, f"zoo demo, preset {preset}: {time.perf_counter() - start:.0f} s"))
-    console.print(f"report: {md}\n        {html}")
+    console.print(results_table(results, f"zoo demo, preset {preset}: {total:.0f} s"))
+    for s in sections:
+        console.print(f"lesson {s['title']}: {s['status']}, {s['wall_seconds']:.0f} s")
+    console.print(f"report: {md}\n        {html}\n        {summary}")
+    if record:
+        console.print(f"recorded {write_json(RESULTS / 'demo.json', json.loads(summary.read_text()))}")
     failed = any(not r.ok for r in results) or any(s["status"] != "ok" for s in sections)
     return 1 if failed else 0
+
+
+def demo_payload(preset: str, results: list[StepResult], sections: list[dict], total: float) -> dict:
+    """demo.json: the machine, the whole demo's wall time, each step's and each lesson's."""
+    precisions = sorted({r.record.machine.precision for r in results if r.record and r.record.machine})
+    return {"preset": preset, "machine": machine_record(precisions), "wall_seconds": total,
+            "steps": [r.to_dict() for r in results], "lessons": sections}
+
+
+def demo_cells(payload: dict) -> tuple[list[str], list[list[str]]]:
+    """(headers, rows of text) of a demo.json: each step's and lesson's wall time and held-out number, then the
+    total (the README's "how long each step takes")."""
+    headers = ["step", "model", "seconds", "held-out metric", "value", "baseline"]
+    rows = []
+    for step in payload["steps"]:
+        head, base = step.get("headline") or {}, step.get("baseline") or {}
+        rows.append([step["step"], step.get("model", "-"), f"{step['wall_seconds']:.0f}", head.get("name", "FAILED"),
+                     f"{head['value']:.4f}" if head else step.get("error", "")[:60],
+                     f"{base['value']:.4f}" if base.get("value") is not None else "-"])
+    for lesson in payload["lessons"]:
+        rows.append([f"lesson: {lesson['title']}", "-", f"{lesson['wall_seconds']:.0f}", lesson["status"], "", ""])
+    rows.append(["**total**", "", f"**{payload['wall_seconds']:.0f}**", "", "", ""])
+    return headers, rows
+
+
+def demo_caption(payload: dict) -> str:
+    return f"`zoo demo --record` (preset {payload['preset']}) on {describe(payload['machine'])}"

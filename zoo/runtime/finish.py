@@ -49,6 +49,7 @@ def run_record(app: str, run_dir: Path, trainer: L.Trainer, task, datamodule, te
         num_parameters=sum(p.numel() for p in task.model.parameters()), device=device, test=test,
         headline=Headline(task.headline, test.get(task.headline, float("nan")), task.monitor_mode == "max"),
         validation=validation(task.monitor, task.monitor_mode, ckpt, csv_logs), baseline=baseline(datamodule),
+        chance=task.chance_level(),
         fit_seconds=round(timer.seconds, 2) if timer else None,
         train_samples_per_s=round(timer.samples_per_second, 1) if timer else None,
         epochs=trainer.current_epoch, steps=trainer.global_step, plots=plots,
@@ -99,7 +100,9 @@ def print_summary(record: RunRecord, console: Console | None = None) -> None:
         table.add_row(f"baseline: {record.baseline.description}", f"{record.baseline.value:.4f}")
     console.print(table)
     run_dir = Path(record.run_dir)
-    console.print(f"fit: {_or_unknown(record.fit_seconds)} s, {_or_unknown(record.train_samples_per_s)} samples/s")
+    precision = f", precision {record.machine.precision}" if record.machine else ""
+    console.print(f"fit: {_or_unknown(record.fit_seconds)} s, {_or_unknown(record.train_samples_per_s)} samples/s"
+                  + precision)
     console.print(f"wrote: {run_dir / 'metrics.json'}, {run_dir / 'model'}/, {run_dir / 'checkpoints'}/, "
                   + ", ".join(str(run_dir / p) for p in record.plots))
 

@@ -22,6 +22,7 @@ from ..checkpoint import LIGHTNING_KEYS, SafeCheckpointIO
 from ..errors import InputError
 from ..safety import check_config, check_config_files, check_plain, check_run_name, claim_folder, inside
 from .finish import finish_run
+from .machine import auto_precision
 
 
 class ZooCLI(LightningCLI):
@@ -48,6 +49,9 @@ class ZooCLI(LightningCLI):
         parser.add_argument("--runs_dir", type=str, default="runs", help="Root folder of all runs")
         parser.add_argument("--gradient_health_every", type=int, default=50,
                             help="Check per-layer gradient norms every N steps (0: off)")
+        parser.add_argument("--precision", type=str | None, default=None,
+                            help="auto: bf16-mixed where this machine has fast bf16 (AVX-512 bf16, AMX, a bf16 GPU), "
+                                 "32-true elsewhere; any Lightning precision is passed on. --trainer.precision wins.")
         parser.add_argument("--extra_eval", type=bool, default=True,
                             help="After the test: the app's further held-out evaluation (robustness, attribution, "
                                  "zero-shot resolutions, ...); sweeps turn it off")
@@ -112,9 +116,20 @@ class ZooCLI(LightningCLI):
         if cfg.gradient_health_every > 0:
             callbacks.append(GradientHealth(every_n_steps=cfg.gradient_health_every, run_dir=run_dir))
         kwargs["callbacks"] = callbacks
+        if cfg.precision and trainer_cfg.get("precision") is None:
+            kwargs["precision"] = self._precision(cfg.precision, trainer_cfg.get("accelerator") or "auto")
         plugins = trainer_cfg.get("plugins") or []
         kwargs["plugins"] = (plugins if isinstance(plugins, list) else [plugins]) + [SafeCheckpointIO()]
         return super().instantiate_trainer(**kwargs)
+
+    @staticmethod
+    def _precision(setting: str, accelerator: str) -> str:
+        """The top-level ``precision`` setting as Lightning's: ``auto`` is chosen for this machine (and said)."""
+        if setting != "auto":
+            return setting
+        precision, why = auto_precision(str(accelerator))
+        print(f"precision: auto -> {precision} ({why})", file=sys.stderr)
+        return precision
 
     def _loggers(self, run_dir: Path) -> list:
         """CSV + TensorBoard in the run folder. Lightning's CSVLogger deletes an existing metrics.csv, so a resumed

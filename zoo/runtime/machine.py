@@ -50,3 +50,23 @@ def describe(machine: dict) -> str:
     return (f"{machine.get('cpu') or 'unknown CPU'}, {machine.get('usable_cores')} cores"
             + (f" ({', '.join(flags)})" if flags else "") + f"{gpu}, torch {machine.get('torch')}, "
             f"precision {precision}, {machine.get('date')}")
+
+
+FAST_BF16_FLAGS = ("avx512_bf16", "amx_bf16")  # CPUs on which bf16 matmuls and convolutions beat fp32
+
+
+def auto_precision(accelerator: str = "auto", cpuinfo: str | Path = "/proc/cpuinfo") -> tuple[str, str]:
+    """(Lightning precision, why) for ``precision: auto``: bf16-mixed on a GPU that supports bf16 and on a CPU with
+    fast bf16 (AVX-512 bf16 or AMX), full fp32 elsewhere (bf16 emulated on older CPUs is slower than fp32)."""
+    import torch
+
+    if accelerator in ("auto", "gpu", "cuda") and torch.cuda.is_available():
+        if torch.cuda.is_bf16_supported():
+            return "bf16-mixed", f"{torch.cuda.get_device_name(0)} supports bf16"
+        return "32-true", f"{torch.cuda.get_device_name(0)} has no bf16"
+    path = Path(cpuinfo)
+    model, flags = parse_cpuinfo(path.read_text()) if path.is_file() else ("", [])
+    fast = [f for f in flags if f in FAST_BF16_FLAGS]
+    if fast:
+        return "bf16-mixed", f"{model or 'this CPU'} has {', '.join(fast)}"
+    return "32-true", f"{model or 'this CPU'} has no fast bf16 (avx512_bf16 or amx_bf16)"

@@ -120,6 +120,8 @@ class RunRecord:
     """The monitored validation metric; None for apps without a validation split."""
     baseline: Baseline | None = None
     """The simple model to beat; None when the app has none."""
+    chance: float | None = None
+    """The headline of a model that learned nothing (1 / classes for accuracy); None where not defined."""
     fit_seconds: float | None = None
     """Wall-clock seconds of training; None when not measured."""
     train_samples_per_s: float | None = None
@@ -190,7 +192,8 @@ class RunRecord:
             run=f.text("run", run_dir.name if run_dir is not None else ""), run_dir=folder,
             family=f.text("family", ""), num_parameters=f.count("num_parameters", 0), device=f.text("device", "cpu"),
             test=f.numbers("test"), validation=read_validation(f.sub("validation", optional=True)),
-            baseline=read_baseline(f.sub("baseline", optional=True)), fit_seconds=f.number("fit_seconds", None),
+            baseline=read_baseline(f.sub("baseline", optional=True)), chance=f.number("chance", None),
+            fit_seconds=f.number("fit_seconds", None),
             train_samples_per_s=f.number("train_samples_per_s", None), epochs=f.count("epochs", None),
             steps=f.count("steps", None), plots=f.paths("plots"), best_checkpoint=f.text("best_checkpoint", ""),
             machine=read_machine(f.sub("machine", optional=True)), extra=extra)

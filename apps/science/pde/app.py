@@ -12,4 +12,5 @@ APP = declare_app(
     "science/pde", "PDE surrogates: fit|validate|test (LightningCLI), generate --pde burgers|darcy|navier_stokes",
     task="apps.science.pde.task:FieldTask", data=["apps.science.pde.data"],
     presets=CONFIGS, preset_file="burgers_{preset}.yaml", kind="field",
-    commands={"generate": "apps.science.pde.cli:generate_main"})
+    commands={"generate": "apps.science.pde.cli:generate_main"},
+    perf="apps.science.pde.perf:workloads")
