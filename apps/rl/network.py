@@ -38,7 +38,8 @@ class Evaluator:
     def __call__(self, states: Sequence) -> tuple[np.ndarray, np.ndarray]:
         planes = torch.from_numpy(np.stack([self.game.planes(s) for s in states])).to(self.device)
         mask = torch.from_numpy(np.stack([self.game.legal_mask(s) for s in states])).to(self.device)
-        self.model.eval()
+        if self.model.training:  # the training steps between self-play rounds switch it back
+            self.model.eval()
         logits, value = self.model(planes)  # (B, A), (B,)
         logits = logits.float().masked_fill(~mask, float("-inf"))
         priors = torch.softmax(logits, -1).nan_to_num(0.0)  # a position without moves: all zeros

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
+from .eval_cache import CachedEvaluator
 from .games import Game, make_game
 from .mcts import SearchSettings, Tree, pick
 from .network import Evaluator, build_network
@@ -52,6 +53,9 @@ class Schedule:
     reuse: bool = True
     """The move played keeps its subtree as the next root (its visits count toward ``simulations``); False: every
     move is searched from a fresh root."""
+    cache: int = 100_000
+    """Network answers remembered by position during one ``play_games`` (its weights are fixed): repeated openings
+    and transpositions need no new evaluation. 0: none."""
 
 
 @dataclass
@@ -97,6 +101,8 @@ def play_games(game: Game, evaluate, n_games: int, search_settings: SearchSettin
     if schedule.kind not in ("lockstep", "continuous"):
         raise ValueError(f"unknown schedule {schedule.kind!r}: 'continuous' or 'lockstep'")
     width = n_games if schedule.kind == "lockstep" else max(1, min(schedule.in_flight, n_games))
+    if schedule.cache:
+        evaluate = CachedEvaluator(game, evaluate, schedule.cache)
     started, done = 0, []
     slots: list[GameInPlay | None] = [None] * width
     calls = leaves = 0
@@ -122,7 +128,8 @@ def play_games(game: Game, evaluate, n_games: int, search_settings: SearchSettin
         calls, leaves = calls + 1, leaves + len(waiting)
     done.sort(key=lambda g: g.index)
     positions, stats = label(game, done, augment)
-    return positions, {**stats, "evaluations": leaves, "network_calls": calls}
+    evaluated = evaluate.misses if schedule.cache else leaves
+    return positions, {**stats, "leaves": leaves, "evaluations": evaluated, "network_calls": calls}
 
 
 def label(game: Game, games: list[GameInPlay], augment: bool) -> tuple[Positions, dict]:

@@ -4,7 +4,7 @@ Moves: 8x8 from-squares x 73 move types = 4,672 actions, in the frame of the sid
 black): 56 queen-like moves (8 directions x distances 1-7), 8 knight jumps, 9 under-promotions (knight, bishop, rook
 x capture left, straight, capture right); a queen promotion is the plain pawn move to the last rank.
 
-A state is light: a board copied without its move stack, the Zobrist keys of earlier positions (repetitions) and
+A state is light: a board copied without its move stack, the repetition keys of earlier positions (repetitions) and
 the piece planes of the last two positions (history), so a search tree never copies a whole game.
 """
 
@@ -13,7 +13,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import chess
-import chess.polyglot
 import numpy as np
 
 from zoo.errors import InputError
@@ -68,27 +67,57 @@ def decode_move(action: int, board: chess.Board) -> chess.Move:
     return chess.Move(src, dst, promotion)
 
 
+def _move_table() -> np.ndarray:
+    """(2, 64 * 64): the action of the move from -> to (a queen promotion where a pawn reaches the last rank) for
+    black (0) and white (1) to move; -1 where no piece moves that way."""
+    table = np.full((2, 64 * 64), -1, dtype=np.int64)
+    for turn in (chess.BLACK, chess.WHITE):
+        for src in range(64):
+            for dst in range(64):
+                df = chess.square_file(dst) - chess.square_file(src)
+                dr = chess.square_rank(dst) - chess.square_rank(src)
+                if src != dst and (df == 0 or dr == 0 or abs(df) == abs(dr) or (df, dr) in KNIGHT
+                                   or (-df, -dr) in KNIGHT):
+                    table[int(turn), src * 64 + dst] = encode_move(chess.Move(src, dst), turn)
+    return table
+
+
+MOVE_TABLE = _move_table()
+SEVENTH = {chess.WHITE: chess.BB_RANK_7, chess.BLACK: chess.BB_RANK_2}  # where a pawn stands before promoting
+
+
+def encode_moves(moves: list[chess.Move], board: chess.Board) -> np.ndarray:
+    """``encode_move`` of every move in ``moves`` (legal on ``board``) at once: a table look-up, move by move only
+    for under-promotions."""
+    turn = board.turn
+    index = np.fromiter((m.from_square * 64 + m.to_square for m in moves), dtype=np.int64, count=len(moves))
+    actions = MOVE_TABLE[int(turn)][index]
+    if board.pawns & board.occupied_co[turn] & SEVENTH[turn]:
+        for k, m in enumerate(moves):
+            if m.promotion and m.promotion != chess.QUEEN:
+                actions[k] = encode_move(m, turn)
+    return actions
+
+
 def piece_planes(board: chess.Board, turn: bool) -> np.ndarray:
-    """(12, 8, 8): the side ``turn``'s six piece types, then the opponent's, ranks mirrored for black."""
-    out = np.zeros((12, 64), dtype=np.float32)
-    for k, color in enumerate((turn, not turn)):
-        for j, piece in enumerate(PIECES):
-            mask = board.pieces_mask(piece, color)
-            if turn == chess.BLACK:
-                mask = chess.flip_vertical(mask)
-            bits = np.unpackbits(np.array([mask], dtype="<u8").view(np.uint8), bitorder="little")
-            out[k * 6 + j] = bits
-    return out.reshape(12, 8, 8)
+    """(12, 8, 8): the side ``turn``'s six piece types, then the opponent's, ranks mirrored for black (one
+    unpacking of the twelve bitboards)."""
+    kinds = (board.pawns, board.knights, board.bishops, board.rooks, board.queens, board.kings)
+    masks = np.array([bb & board.occupied_co[color] for color in (turn, not turn) for bb in kinds], dtype="<u8")
+    if turn == chess.BLACK:
+        masks = masks.byteswap()  # a bitboard's bytes are its ranks: reversing them mirrors the ranks
+    return np.unpackbits(masks.view(np.uint8), bitorder="little").reshape(12, 8, 8).astype(np.float32)
 
 
 @dataclass(frozen=True)
 class ChessState:
     board: chess.Board  # without its move stack
-    keys: tuple[int, ...] = ()  # Zobrist keys of the earlier positions of the game
+    keys: tuple[tuple, ...] = ()  # repetition keys (``Chess.key``) of the earlier positions of the game
     past: tuple[np.ndarray, ...] = ()  # piece planes (12, 8, 8) of the previous positions, newest first, as seen
     # by the side that was to move then
     plies: int = 0
-    cache: dict = field(default_factory=dict, compare=False, repr=False)  # outcome and legal mask, computed once
+    cache: dict = field(default_factory=dict, compare=False, repr=False)  # legal moves, outcome, planes: computed
+    # once, as the search asks for them again and again
 
 
 class Chess(Game):
@@ -109,31 +138,45 @@ class Chess(Game):
             raise InputError(f"bad FEN {fen!r}: not a legal position ({board.status()!r})")
         return ChessState(board)
 
+    def legal(self, s: ChessState) -> tuple[list[chess.Move], np.ndarray]:
+        """The legal moves (whatever the outcome) and their actions, generated once per state."""
+        if "legal" not in s.cache:
+            moves = list(s.board.generate_legal_moves())
+            s.cache["legal"] = moves, encode_moves(moves, s.board)
+        return s.cache["legal"]
+
     def legal_mask(self, s: ChessState) -> np.ndarray:
         if "mask" not in s.cache:
             mask = np.zeros(self.num_actions, dtype=bool)
             if self.outcome(s) is None:
-                for move in s.board.legal_moves:
-                    mask[encode_move(move, s.board.turn)] = True
+                mask[self.legal(s)[1]] = True
             s.cache["mask"] = mask
         return s.cache["mask"]
 
     def play(self, s: ChessState, action: int) -> ChessState:
-        move = decode_move(action, s.board)
-        if not s.board.is_legal(move):
+        if "by_action" not in s.cache:
+            moves, actions = self.legal(s)
+            s.cache["by_action"] = dict(zip(actions.tolist(), moves))
+        move = s.cache["by_action"].get(action)
+        if move is None:
+            move = decode_move(action, s.board)
             raise ValueError(f"action {action} ({move.uci()}) is not legal in {s.board.fen()}")
         return self.push(s, move)
 
     def push(self, s: ChessState, move: chess.Move) -> ChessState:
         board = s.board.copy(stack=False)
         board.push(move)
-        past = (piece_planes(s.board, s.board.turn), *s.past)[: HISTORY - 1]
+        past = (self.pieces(s), *s.past)[: HISTORY - 1]
         return ChessState(board, (*s.keys, self.key(s)), past, s.plies + 1)
 
-    def key(self, s: ChessState) -> int:
-        """The position's Zobrist key (pure Python in `chess`, so computed once per state)."""
+    def key(self, s: ChessState) -> tuple:
+        """What makes two positions the same for repetitions (FIDE): pieces, side to move, castling rights and a
+        capturable en-passant square (python-chess's own repetition key, from public attributes)."""
         if "key" not in s.cache:
-            s.cache["key"] = chess.polyglot.zobrist_hash(s.board)
+            b = s.board
+            s.cache["key"] = (b.pawns, b.knights, b.bishops, b.rooks, b.queens, b.kings, b.occupied_co[chess.WHITE],
+                              b.occupied_co[chess.BLACK], b.turn, b.clean_castling_rights(),
+                              b.ep_square if b.has_legal_en_passant() else None)
         return s.cache["key"]
 
     def repetitions(self, s: ChessState) -> int:
@@ -146,17 +189,30 @@ class Chess(Game):
 
     def _outcome(self, s: ChessState) -> float | None:
         b = s.board
-        if not any(b.generate_legal_moves()):  # one move generation for mate and stalemate
+        if not self.legal(s)[0]:  # mate or stalemate
             return -1.0 if b.is_check() else 0.0
         if (b.is_insufficient_material() or b.halfmove_clock >= 100 or self.repetitions(s) >= 2
                 or s.plies >= self.max_plies):
             return 0.0
         return None
 
+    def pieces(self, s: ChessState) -> np.ndarray:
+        """The position's piece planes from the side to move (computed once: its planes and its successors'
+        history use them)."""
+        if "pieces" not in s.cache:
+            s.cache["pieces"] = piece_planes(s.board, s.board.turn)
+        return s.cache["pieces"]
+
     def planes(self, s: ChessState) -> np.ndarray:
+        """The network's input (computed once per state and shared: callers must not write to it)."""
+        if "planes" not in s.cache:
+            s.cache["planes"] = self._planes(s)
+        return s.cache["planes"]
+
+    def _planes(self, s: ChessState) -> np.ndarray:
         b, turn = s.board, s.board.turn
         out = np.zeros((NUM_PLANES, 8, 8), dtype=np.float32)
-        out[:12] = piece_planes(b, turn)
+        out[:12] = self.pieces(s)
         for t, past in enumerate(s.past[: HISTORY - 1]):
             # past planes were taken from the other side's view every other ply: swap colours and mirror back
             if t % 2 == 0:

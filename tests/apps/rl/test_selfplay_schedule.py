@@ -34,9 +34,10 @@ def test_continuous_batching_plays_the_same_games_as_lockstep(name, reuse):
     g = make_game(name)
     settings = SearchSettings(simulations=12, dirichlet_alpha=1.0)
     lockstep_calls, continuous_calls = [], []
-    a, stats_a = play_games(g, hashed(g, lockstep_calls), 9, settings, 4, False, 7, Schedule("lockstep", reuse=reuse))
+    a, stats_a = play_games(g, hashed(g, lockstep_calls), 9, settings, 4, False, 7,
+                            Schedule("lockstep", reuse=reuse, cache=0))
     b, stats_b = play_games(g, hashed(g, continuous_calls), 9, settings, 4, False, 7,
-                            Schedule("continuous", in_flight=3, reuse=reuse))
+                            Schedule("continuous", in_flight=3, reuse=reuse, cache=0))
     assert np.array_equal(a.planes, b.planes) and np.array_equal(a.policies, b.policies)
     assert np.array_equal(a.results, b.results)
     assert stats_a["evaluations"] == stats_b["evaluations"]  # the same work, in other batches
@@ -48,10 +49,20 @@ def test_continuous_batching_plays_the_same_games_as_lockstep(name, reuse):
 def test_continuous_batching_keeps_the_batch_full_until_the_last_games_start():
     g = make_game("connect4")
     calls = []
-    play_games(g, hashed(g, calls), 12, SearchSettings(simulations=8), 2, False, 0, Schedule(in_flight=4))
+    play_games(g, hashed(g, calls), 12, SearchSettings(simulations=8), 2, False, 0, Schedule(in_flight=4, cache=0))
     starts = [i for i, batch in enumerate(calls) for s in batch if s.heights.sum() == 0]  # a new game's root
     assert len(starts) == 12 and starts[:4] == [0, 0, 0, 0]
     assert all(len(batch) == 4 for batch in calls[:starts[-1] + 1])  # full until the last game has started
+
+
+@pytest.mark.parametrize("capacity", [100_000, 5])
+def test_the_answer_cache_changes_no_game_and_saves_evaluations(capacity):
+    g = make_game("connect4")
+    settings = SearchSettings(simulations=16)
+    plain, stats = play_games(g, hashed(g), 8, settings, 3, False, 1, Schedule(in_flight=4, cache=0))
+    cached, cached_stats = play_games(g, hashed(g), 8, settings, 3, False, 1, Schedule(in_flight=4, cache=capacity))
+    assert np.array_equal(plain.planes, cached.planes) and np.array_equal(plain.policies, cached.policies)
+    assert cached_stats["leaves"] == stats["evaluations"] > cached_stats["evaluations"]  # repeated openings
 
 
 def test_reused_subtree_keeps_its_visit_counts():
