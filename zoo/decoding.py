@@ -2,7 +2,11 @@
 
 A model only needs ``encode(src) -> state``, ``decode_step(prev_tokens (B,), state) -> (logits (B, V), state)``
 and the ``bos_id`` / ``eos_id`` attributes. A state is a dict of tensors, each with the batch first, so that
-``reorder_state`` can pick, repeat and reorder rows (beams).
+``reorder_state`` can pick, repeat and reorder rows (beams). A model that offers ``decoder_cache(src, beams)``
+(see ``DecoderCache``) decodes faster: the transformer keeps one copy of the encoder keys and values per sentence
+instead of re-selecting them for every beam at every step, and computes no attention maps. Sentences leave the
+batch as soon as they are decided. The outputs are those of the plain algorithm (zoo.decoding_reference) token for
+token.
 
 Both functions return ``(hyps, scores)``: per sentence the generated token ids without BOS, up to and excluding EOS
 (``max_len`` tokens when no EOS came), and a float tensor (B,) of scores (see each function). They run the model
@@ -10,6 +14,8 @@ in eval mode under ``torch.no_grad`` and restore its training flag afterwards.
 """
 
 from __future__ import annotations
+
+from typing import Protocol
 
 import torch
 import torch.nn as nn
@@ -43,29 +49,70 @@ def _ids(model: nn.Module, bos_id: int | None, eos_id: int | None) -> tuple[int,
     return (model.bos_id if bos_id is None else bos_id), (model.eos_id if eos_id is None else eos_id)
 
 
+class DecoderCache(Protocol):
+    """Incremental decoding of a batch of sentences, ``beams`` consecutive rows per sentence."""
+
+    def step(self, prev_tokens: torch.Tensor) -> torch.Tensor:
+        """prev_tokens (N,) -> next-token logits (N, V), one more position cached."""
+
+    def reorder(self, rows: torch.Tensor, sentences: torch.Tensor | None = None) -> None:
+        """Keep rows ``rows`` (N',) of the current ones, in that order (beams picked, repeated or dropped); with
+        ``sentences`` (B',), only those sentences stay (their rows are the ones ``rows`` names, in groups)."""
+
+
+class StateCache:
+    """A DecoderCache for any model with ``encode`` / ``decode_step``: the state is repeated per beam and every
+    tensor in it follows the rows."""
+
+    def __init__(self, model: nn.Module, src: torch.Tensor, beams: int):
+        state = model.encode(src)
+        if beams > 1:
+            state = reorder_state(state, torch.arange(src.shape[0], device=src.device).repeat_interleave(beams))
+        self.model, self.state = model, state
+
+    def step(self, prev_tokens: torch.Tensor) -> torch.Tensor:
+        logits, self.state = self.model.decode_step(prev_tokens, self.state)
+        return logits
+
+    def reorder(self, rows: torch.Tensor, sentences: torch.Tensor | None = None) -> None:
+        self.state = reorder_state(self.state, rows)
+
+
+def decoder_cache(model: nn.Module, src: torch.Tensor, beams: int) -> DecoderCache:
+    """The model's own incremental cache when it has one, else the generic state-reordering one."""
+    if hasattr(model, "decoder_cache"):
+        return model.decoder_cache(src, beams)
+    return StateCache(model, src, beams)
+
+
 @torch.no_grad()
 def greedy_decode(model: nn.Module, src: torch.Tensor, max_len: int = 100, *, bos_id: int | None = None,
                   eos_id: int | None = None) -> tuple[list[list[int]], torch.Tensor]:
     """Most likely next token at every step. Scores: summed log-probabilities of the emitted tokens (EOS included
-    when emitted)."""
+    when emitted). A sentence leaves the batch once it has emitted EOS."""
     bos, eos = _ids(model, bos_id, eos_id)
+    b, dev = src.shape[0], src.device
     with _EvalMode(model):
-        state = model.encode(src)
-        b = src.shape[0]
-        prev = torch.full((b,), bos, dtype=torch.long, device=src.device)
-        scores = torch.zeros(b, device=src.device)
-        finished = torch.zeros(b, dtype=torch.bool, device=src.device)
-        steps = []
-        for _ in range(max_len):
-            logits, state = model.decode_step(prev, state)
-            logp = logits.float().log_softmax(-1)  # (B, V)
+        cache = decoder_cache(model, src, 1)
+        alive = torch.arange(b, device=dev)  # (A,) sentences still decoding
+        prev = torch.full((b,), bos, dtype=torch.long, device=dev)
+        scores = torch.zeros(b, device=dev)
+        out = torch.full((b, max_len), eos, dtype=torch.long, device=dev)  # (B, max_len)
+        steps = 0
+        for step in range(max_len):
+            logp = cache.step(prev).float().log_softmax(-1)  # (A, V)
             best, prev = logp.max(-1)
-            scores += best.masked_fill(finished, 0.0)
-            steps.append(prev.masked_fill(finished, eos))
-            finished |= prev == eos
-            if bool(finished.all()):
-                break
-        tokens = torch.stack(steps, dim=1).tolist() if steps else [[] for _ in range(b)]  # (B, steps)
+            scores[alive] += best
+            out[alive, step] = prev
+            steps = step + 1
+            going = prev != eos
+            if not bool(going.all()):
+                if not bool(going.any()):
+                    break
+                keep = going.nonzero().flatten()  # (A',)
+                alive, prev = alive[keep], prev[keep]
+                cache.reorder(keep, keep)
+        tokens = out[:, :steps].tolist()
     return [row[: row.index(eos)] if eos in row else row for row in tokens], scores
 
 
@@ -76,54 +123,83 @@ def beam_search(model: nn.Module, src: torch.Tensor, beam_size: int = 4, max_len
     """Beam search over all sentences at once (B * beam_size rows); returns the best hypothesis per sentence.
 
     Each step ranks the 2K best extensions of the K live beams: an EOS among the top K finishes a hypothesis,
-    the K best non-EOS extensions live on (as in fairseq). A sentence is done when its best live beam, normalised
-    at the current length, no longer beats its best finished hypothesis: exact for alpha=0 (log-probabilities only
-    fall), the usual heuristic otherwise (HF's early_stopping=False). A hypothesis of n tokens (EOS counted) scores
-    log P / gnmt_penalty(n, alpha), alpha = ``length_penalty`` (0 ranks by plain log-probability); beams still
-    alive at ``max_len`` compete with length max_len. Scores: that normalised score. With beam_size=1 this is
-    exactly greedy_decode (same tokens)."""
+    the K best non-EOS extensions live on (as in fairseq). A sentence is done, and leaves the batch, when its best
+    live beam, normalised at the current length, no longer beats its best finished hypothesis: exact for alpha=0
+    (log-probabilities only fall), the usual heuristic otherwise (HF's early_stopping=False). A hypothesis of n
+    tokens (EOS counted) scores log P / gnmt_penalty(n, alpha), alpha = ``length_penalty`` (0 ranks by plain
+    log-probability); beams still alive at ``max_len`` compete with length max_len. Scores: that normalised score.
+    With beam_size=1 this is exactly greedy_decode (same tokens)."""
     bos, eos = _ids(model, bos_id, eos_id)
     k, b, dev = beam_size, src.shape[0], src.device
     if k < 1:
         raise ValueError(f"beam_size must be >= 1; got {beam_size}")
     with _EvalMode(model):
-        state = reorder_state(model.encode(src), torch.arange(b, device=dev).repeat_interleave(k))  # B*K rows
-        prev = torch.full((b * k,), bos, dtype=torch.long, device=dev)
-        beam_scores = torch.full((b, k), float("-inf"), device=dev)
-        beam_scores[:, 0] = 0.0  # all beams start identical: expand only the first at step 1
-        history = torch.zeros(b * k, 0, dtype=torch.long, device=dev)  # (B*K, t) tokens so far
-        best_scores = torch.full((b,), float("-inf"), device=dev)
-        best_hyps: list[list[int]] = [[] for _ in range(b)]
-        done = torch.zeros(b, dtype=torch.bool, device=dev)
-        rank = torch.arange(2 * k, device=dev)
+        cache = decoder_cache(model, src, k)
+        search = _Beams(b, k, bos, eos, length_penalty, dev)
         for step in range(max_len):
-            logits, state = model.decode_step(prev, state)
-            logp = logits.float().log_softmax(-1)  # (B*K, V)
-            v = logp.shape[-1]
-            cand = (beam_scores[:, :, None] + logp.view(b, k, v)).view(b, k * v)
-            top, idx = cand.topk(min(2 * k, k * v), dim=1)  # (B, 2K) best extensions, sorted
-            rows = torch.arange(b, device=dev)[:, None] * k + idx // v  # (B, 2K) beam rows they extend
-            tok = idx % v
-            r = rank[: top.shape[1]]
-            # EOS among the top K finishes a hypothesis (of step + 1 tokens, EOS included).
-            ends = (tok == eos) & (r < k)[None] & top.isfinite() & ~done[:, None]
-            norm = torch.where(ends, top / gnmt_penalty(step + 1, length_penalty), float("-inf"))
-            new_best, pos = norm.max(1)
-            for i in (new_best > best_scores).nonzero().flatten().tolist():
-                best_scores[i] = new_best[i]
-                best_hyps[i] = history[rows[i, pos[i]]].tolist()
-            # The K best non-EOS extensions live on.
-            live = torch.where(tok == eos, r + 2 * k, r).topk(k, dim=1, largest=False).indices
-            beam_scores = top.gather(1, live)  # (B, K)
-            live_rows, prev = rows.gather(1, live).flatten(), tok.gather(1, live).flatten()  # (B*K,)
-            history = torch.cat([history[live_rows], prev[:, None]], dim=1)
-            state = reorder_state(state, live_rows)
-            done |= best_scores >= beam_scores[:, 0] / gnmt_penalty(step + 1, length_penalty)
-            if bool(done.all()):
+            live_rows, keep = search.advance(cache.step(search.prev).float().log_softmax(-1), step)
+            if keep is None:
+                cache.reorder(live_rows)
+            elif keep.numel() == 0:
                 break
-        else:  # max_len reached: the best live beam competes too (beams are sorted by score)
-            norm = beam_scores[:, 0] / gnmt_penalty(max_len, length_penalty)
-            for i in ((norm > best_scores) & ~done).nonzero().flatten().tolist():
-                best_scores[i] = norm[i]
-                best_hyps[i] = history[i * k].tolist()
-    return best_hyps, best_scores
+            else:
+                cache.reorder(live_rows, keep)
+        else:
+            search.finish(max_len)
+    return search.best_hyps, search.best_scores
+
+
+class _Beams:
+    """The beam bookkeeping of the live sentences ``alive`` (A,): scores (A, K), token history (A*K, t), and the
+    best finished hypothesis of every sentence."""
+
+    def __init__(self, b: int, k: int, bos: int, eos: int, alpha: float, dev: torch.device):
+        self.k, self.eos, self.alpha = k, eos, alpha
+        self.alive = torch.arange(b, device=dev)  # (A,) original index of each live sentence
+        self.prev = torch.full((b * k,), bos, dtype=torch.long, device=dev)  # (A*K,) last token of each beam
+        self.scores = torch.full((b, k), float("-inf"), device=dev)
+        self.scores[:, 0] = 0.0  # all beams start identical: expand only the first at step 1
+        self.history = torch.zeros(b * k, 0, dtype=torch.long, device=dev)  # (A*K, t) tokens so far
+        self.best_scores = torch.full((b,), float("-inf"), device=dev)
+        self.best_hyps: list[list[int]] = [[] for _ in range(b)]
+        self.rank = torch.arange(2 * k, device=dev)
+
+    def advance(self, logp: torch.Tensor, step: int) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """One step from logp (A*K, V): record finished hypotheses, keep the K best live extensions. Returns the
+        cache rows the new beams extend and, when some sentences are now done, the live ones' positions (A',)."""
+        k, eos, a, dev = self.k, self.eos, self.alive.numel(), logp.device
+        v = logp.shape[-1]
+        cand = (self.scores[:, :, None] + logp.view(a, k, v)).view(a, k * v)
+        top, idx = cand.topk(min(2 * k, k * v), dim=1)  # (A, 2K) best extensions, sorted
+        rows = torch.arange(a, device=dev)[:, None] * k + idx // v  # (A, 2K) beam rows they extend
+        tok = idx % v
+        r = self.rank[: top.shape[1]]
+        # EOS among the top K finishes a hypothesis (of step + 1 tokens, EOS included).
+        ends = (tok == eos) & (r < k)[None] & top.isfinite()
+        norm = torch.where(ends, top / gnmt_penalty(step + 1, self.alpha), float("-inf"))
+        new_best, pos = norm.max(1)
+        for j in (new_best > self.best_scores[self.alive]).nonzero().flatten().tolist():
+            i = int(self.alive[j])
+            self.best_scores[i] = new_best[j]
+            self.best_hyps[i] = self.history[rows[j, pos[j]]].tolist()
+        # The K best non-EOS extensions live on.
+        live = torch.where(tok == eos, r + 2 * k, r).topk(k, dim=1, largest=False).indices
+        self.scores = top.gather(1, live)  # (A, K)
+        live_rows, self.prev = rows.gather(1, live).flatten(), tok.gather(1, live).flatten()  # (A*K,)
+        self.history = torch.cat([self.history[live_rows], self.prev[:, None]], dim=1)
+        done = self.best_scores[self.alive] >= self.scores[:, 0] / gnmt_penalty(step + 1, self.alpha)
+        if not bool(done.any()):
+            return live_rows, None
+        keep = (~done).nonzero().flatten()  # (A',)
+        beam = (keep[:, None] * k + torch.arange(k, device=dev)).flatten()  # (A'*K,) their beams' positions
+        self.alive, self.scores = self.alive[keep], self.scores[keep]
+        self.prev, self.history = self.prev[beam], self.history[beam]
+        return live_rows[beam], keep
+
+    def finish(self, max_len: int) -> None:
+        """max_len reached: the best live beam of each live sentence competes too (beams are sorted by score)."""
+        norm = self.scores[:, 0] / gnmt_penalty(max_len, self.alpha)
+        for j in (norm > self.best_scores[self.alive]).nonzero().flatten().tolist():
+            i = int(self.alive[j])
+            self.best_scores[i] = norm[j]
+            self.best_hyps[i] = self.history[j * self.k].tolist()

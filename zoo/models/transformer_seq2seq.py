@@ -1,6 +1,7 @@
 """Transformer encoder-decoder (Vaswani et al. 2017), pre-norm, scaled_dot_product_attention throughout, sinusoidal
 positions, tied embeddings. Incremental decoding caches the cross-attention keys/values once per source and appends
-one self-attention key/value per step."""
+one self-attention key/value per step; ``decoder_cache`` (what zoo.decoding uses) also keeps those source keys/values
+once per sentence rather than once per beam, and computes no attention maps."""
 
 from __future__ import annotations
 
@@ -8,12 +9,13 @@ import math
 
 import torch
 import torch.nn as nn
+import torch.nn.functional as F
 
 from .._registry import register_model
 from ..layers import sincos_encoding
 from ._base import build
 from ._seq2seq import Seq2SeqModel
-from .transformer import MLP, Attention, EncoderBlock, key_padding_mask
+from .transformer import MLP, Attention, EncoderBlock, _cpu_bf16_kernel, key_padding_mask
 
 
 class DecoderBlock(nn.Module):
@@ -41,6 +43,28 @@ class DecoderBlock(nn.Module):
         x = x + self.drop(self.mlp(self.norm3(x)))
         attn = self.source_attention(h, mem_k, mem_mask) if want_attn else None
         return x, (k, v), attn
+
+    def step(self, x: torch.Tensor, cache: tuple[torch.Tensor, torch.Tensor], mem_k: torch.Tensor,
+             mem_v: torch.Tensor, mem_mask: torch.Tensor, beams: int):
+        """One decoding position for N = A * beams rows: x (N, 1, D); cache (N, H, t, hd); mem_k/mem_v (A, H, S, hd)
+        once per sentence; mem_mask (A, 1, 1, S). Returns x and the grown cache. Eval only (no dropout)."""
+        h = self.norm1(x)
+        k, v = self.self_attn.project_kv(h)  # (N, H, 1, hd)
+        k, v = torch.cat([cache[0], k], dim=2), torch.cat([cache[1], v], dim=2)
+        x = x + self.self_attn.attend(h, k, v)
+        x = x + self.cross_attend(self.norm2(x), mem_k, mem_v, mem_mask, beams)
+        return x + self.mlp(self.norm3(x)), (k, v)
+
+    def cross_attend(self, h: torch.Tensor, mem_k: torch.Tensor, mem_v: torch.Tensor, mem_mask: torch.Tensor,
+                     beams: int) -> torch.Tensor:
+        """Cross-attention of h (A * beams, 1, D) to its sentence's source: a sentence's beams are its queries, so
+        the source keys/values are read once per sentence, never copied per beam."""
+        attn = self.cross_attn
+        n, _, d = h.shape
+        q = attn.q(h).view(n // beams, beams, attn.heads, d // attn.heads).transpose(1, 2)  # (A, H, beams, hd)
+        with _cpu_bf16_kernel(q):
+            out = F.scaled_dot_product_attention(q, mem_k, mem_v, attn_mask=mem_mask)  # (A, H, beams, hd)
+        return attn.proj(out.transpose(1, 2).reshape(n, 1, d))  # (N, 1, D)
 
     def source_attention(self, h: torch.Tensor, mem_k: torch.Tensor, mem_mask: torch.Tensor) -> torch.Tensor:
         """Cross-attention weights averaged over heads (B, T, S), for plots (SDPA does not return them)."""
@@ -125,6 +149,10 @@ class TransformerSeq2Seq(Seq2SeqModel):
                 new["attn"] = attn[:, 0]  # (B, S)
         return self.head(self.dec_norm(x)[:, 0]), new
 
+    def decoder_cache(self, src: torch.Tensor, beams: int = 1) -> TransformerDecoderCache:
+        """The fast incremental decoder of zoo.decoding for src (B, S), ``beams`` rows per sentence."""
+        return TransformerDecoderCache(self, src, beams)
+
     def forward_features(self, src: torch.Tensor, tgt_in: torch.Tensor) -> torch.Tensor:
         self.validate(src, tgt_in)
         memory, mask = self._memory(src)  # (B, S, D)
@@ -132,6 +160,36 @@ class TransformerSeq2Seq(Seq2SeqModel):
         for block in self.decoder:
             x, _, _ = block(x, *block.cross_attn.project_kv(memory), mask)
         return self.dec_norm(x)  # (B, T, D)
+
+
+class TransformerDecoderCache:
+    """zoo.decoding's DecoderCache for the transformer: source keys/values per decoder layer once per sentence
+    (A, H, S, hd), self-attention keys/values per row (A * beams, H, t, hd). Reordering beams touches only the
+    self-attention cache; the source side is selected only when sentences leave."""
+
+    def __init__(self, model: TransformerSeq2Seq, src: torch.Tensor, beams: int):
+        state = model.encode(src)
+        self.model, self.beams, self.t = model, beams, 0
+        self.mask = key_padding_mask(state["src_keep"])  # (A, 1, 1, S)
+        n = len(model.decoder)
+        self.mem = [(state[f"mem_k.{i}"], state[f"mem_v.{i}"]) for i in range(n)]
+        rows = torch.arange(src.shape[0], device=src.device).repeat_interleave(beams)
+        self.self_kv = [(state[f"self_k.{i}"][rows], state[f"self_v.{i}"][rows]) for i in range(n)]
+
+    def step(self, prev_tokens: torch.Tensor) -> torch.Tensor:
+        """prev_tokens (N,) -> logits (N, V) (tokens come from the decoder itself: not checked again)."""
+        m = self.model
+        x = m._embed(m.tgt_embed, prev_tokens[:, None], start=self.t)  # (N, 1, D)
+        for i, block in enumerate(m.decoder):
+            x, self.self_kv[i] = block.step(x, self.self_kv[i], *self.mem[i], self.mask, self.beams)
+        self.t += 1
+        return m.head(m.dec_norm(x)[:, 0])
+
+    def reorder(self, rows: torch.Tensor, sentences: torch.Tensor | None = None) -> None:
+        self.self_kv = [(k.index_select(0, rows), v.index_select(0, rows)) for k, v in self.self_kv]
+        if sentences is not None:
+            self.mask = self.mask.index_select(0, sentences)
+            self.mem = [(k.index_select(0, sentences), v.index_select(0, sentences)) for k, v in self.mem]
 
 
 @register_model(family="transformer", kinds=("seq2seq",))
