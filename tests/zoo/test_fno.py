@@ -91,3 +91,11 @@ def test_a_resolution_first_seen_under_inference_mode_still_trains():
         model(x)
     model(x).sum().backward()
     assert model.spectral[0].weight.grad is not None
+
+
+def test_a_float64_model_runs_its_spectral_layers_in_float32():
+    """As the FFT version did: the spectral path casts to float32 and back, whatever the model's dtype."""
+    torch.manual_seed(0)
+    model = FNO(ndim=2, depth=1, width=4, modes=3).double()
+    out = model(torch.randn(2, 1, 12, 12, dtype=torch.float64))
+    assert out.dtype == torch.float64 and torch.isfinite(out).all()

@@ -132,7 +132,7 @@ class SpectralConv(nn.Module):
         b, c, n = x.shape
         k = min(self.modes, n // 2 + 1)
         z = (x @ _real_analysis(n, k, x.device)).view(b, c, 2, k)  # (B, C, re|im, k)
-        w = self.weight[0, :, :, :k].permute(2, 0, 3, 1)  # (k, I, re|im, O)
+        w = self.weight.float()[0, :, :, :k].permute(2, 0, 3, 1)  # (k, I, re|im, O)
         re, im = _complex_mul_by_mode(z.permute(3, 2, 0, 1), w)  # (k, B, O) each
         out = torch.stack([re, im]).permute(2, 3, 0, 1).reshape(b, -1, 2 * k)  # (B, O, 2k)
         return out @ _real_synthesis(n, k, x.device)  # (B, O, n)
@@ -145,7 +145,7 @@ class SpectralConv(nn.Module):
         re = p[:, :, 0, :, 0] - p[:, :, 1, :, 1]  # (B, C, 2kx, ky): fft along x, rows [:kx] and [-kx:]
         im = p[:, :, 0, :, 1] + p[:, :, 1, :, 0]
         z = torch.stack([re, im]).permute(3, 4, 0, 1, 2).reshape(2 * kx * ky, 2, b, c)  # (M, re|im, B, C)
-        w = self.weight[:, :, :, :kx, :ky].permute(0, 3, 4, 1, 5, 2)  # (block, kx, ky, I, re|im, O)
+        w = self.weight.float()[:, :, :, :kx, :ky].permute(0, 3, 4, 1, 5, 2)  # (block, kx, ky, I, re|im, O)
         re, im = _complex_mul_by_mode(z, w.reshape(2 * kx * ky, c, 2, -1))  # (M, B, O) each
         re, im = (t.view(2 * kx, ky, b, -1).permute(2, 3, 0, 1) for t in (re, im))  # (B, O, 2kx, ky)
         blocks = torch.cat([torch.cat([re, im], -1), torch.cat([-im, re], -1)], -2)  # (B, O, 4kx, 2ky)
