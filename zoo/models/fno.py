@@ -217,6 +217,8 @@ class FNO(ZooModel):
         return h  # (B, W, *grid)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Features, then the head: a FieldHead's own modules are run here so that its 1x1 convolutions take the
+        GEMM path too (module forward hooks on them are therefore not called)."""
         h = self.forward_features(x)
         if not isinstance(self.head, FieldHead):
             return self.head(h)
