@@ -28,6 +28,8 @@ def check_settings(s) -> None:
         if value < low:
             raise InputError(f"setting {name} must be at least {low}, got {value}")
     make_game(s.game)
+    if s.selfplay_precision not in ("auto", "fp32", "bf16"):
+        raise InputError(f"setting selfplay_precision must be auto, fp32 or bf16, got {s.selfplay_precision!r}")
     files = [("warm_start_pgn", path) for path in s.warm_start_pgn] + ([("puzzles", s.puzzles)] if s.puzzles else [])
     if files and s.game != "chess":
         raise InputError(f"setting {files[0][0]} is for chess, but the game is {s.game}")

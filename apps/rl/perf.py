@@ -3,7 +3,9 @@ a-time search of common Python AlphaZero implementations, for Connect Four and c
 
 Every contender searches with the preset's network (random weights from a fixed seed: the speed of a forward pass
 does not depend on what it learnt) at the preset's simulation count, and counts positions: moves searched and
-played. Each ``run()`` replays the same seeded games, so every repeat does the same work.
+played. Each ``run()`` replays the same seeded games, so every repeat does the same work. Ours runs its forward
+passes in bf16 where the machine has fast bf16 (``selfplay_precision: auto``, as training does); lockstep and the
+reference run today's fp32.
 """
 
 from __future__ import annotations
@@ -54,7 +56,7 @@ class Job:
     """Acceptance ratio against the network alone (None: reported only)."""
 
 
-JOBS = [Job("connect4_quick.yaml", games=12, in_flight=6, quick_games=4, quick_in_flight=4, reference_games=1,
+JOBS = [Job("connect4_quick.yaml", games=12, in_flight=12, quick_games=4, quick_in_flight=4, reference_games=1,
             goal_lockstep=2.5, goal_network=0.7),
         Job("chess_quick.yaml", games=8, in_flight=8, quick_games=4, quick_in_flight=4, reference_games=1,
             max_plies=24, quick_plies=12, goal_lockstep=4.0)]
@@ -99,14 +101,18 @@ class NetworkRun:
     """The network alone: forward passes at ours' batch size, counted in the positions they would serve at ours'
     evaluations per position."""
 
-    def __init__(self, model: torch.nn.Module, game: Game, batch: int, seconds: float, ours: SelfPlayRun):
+    def __init__(self, evaluator: Evaluator, batch: int, seconds: float, ours: SelfPlayRun):
+        game = evaluator.game
+        self.x = torch.from_numpy(np.stack([game.planes(game.initial())] * batch)).to(evaluator.dtype)
+        model = evaluator.frozen(self.x) if evaluator.freeze else evaluator.model
         self.model, self.ours = model, ours
-        self.x = torch.from_numpy(np.stack([game.planes(game.initial())] * batch))
         with torch.inference_mode():
-            start = time.perf_counter()
-            for _ in range(3):
+            for _ in range(3):  # warm-up (the frozen graph optimises itself on its first calls)
                 model(self.x)
-        self.calls = max(3, round(seconds / ((time.perf_counter() - start) / 3)))
+            start = time.perf_counter()
+            for _ in range(5):
+                model(self.x)
+        self.calls = max(5, round(seconds / ((time.perf_counter() - start) / 5)))
 
     def run(self) -> Timed:
         with torch.inference_mode():
@@ -125,20 +131,21 @@ def workload(job: Job, quick: bool) -> Workload:
     torch.manual_seed(0)
     model = build_network(game, cfg["model"], cfg.get("model_kwargs") or {}).eval()
     evaluate, flops = Evaluator(game, model), forward_flops(model, game)
+    fast = Evaluator(game, model, "auto", freeze=True)  # ours: frozen trace, bf16 where this machine has fast bf16
     settings = SearchSettings(cfg["simulations"], dirichlet_alpha=cfg.get("dirichlet_alpha", 0.5))
     tm = cfg.get("temperature_moves", 4)
     games, in_flight = (job.quick_games, job.quick_in_flight) if quick else (job.games, job.in_flight)
-    ours_run = SelfPlayRun(game, evaluate, games, settings, tm, Schedule("continuous", in_flight), flops)
+    ours_run = SelfPlayRun(game, fast, games, settings, tm, Schedule("continuous", in_flight), flops)
     today = Schedule("lockstep", reuse=False, cache=0)
     lockstep_run = SelfPlayRun(game, evaluate, games, settings, tm, today, flops)
     ours_run.run()  # the facts below, and a warm-up
-    ours = Contender(f"continuous batching ({in_flight} in flight) + subtree reuse + answer cache", ours_run.run,
-                     ours_run.evaluations_per_position * flops)
+    ours = Contender(f"{in_flight} games in flight, subtree reuse, answer cache, frozen {fast.precision} network",
+                     ours_run.run, ours_run.evaluations_per_position * flops, fast.precision)
     ours_run.contender = ours
-    lockstep = Contender(f"lockstep ({games} games at once), fresh root every move", lockstep_run.run)
+    lockstep = Contender(f"lockstep ({games} games at once), fresh root every move, fp32", lockstep_run.run)
     lockstep_run.contender = lockstep
-    network = NetworkRun(model, game, in_flight, 1.0 if quick else 3.0, ours_run)
-    reference = Contender("one tree in dictionaries, one leaf per network call", lambda: None)
+    network = NetworkRun(fast, in_flight, 1.0 if quick else 3.0, ours_run)
+    reference = Contender("one tree in dictionaries, one leaf per network call, fp32", lambda: None)
 
     def run_reference() -> Timed:
         start = time.perf_counter()
@@ -153,7 +160,8 @@ def workload(job: Job, quick: bool) -> Workload:
     pairs = [Pair(f"{name}: ours vs lockstep self-play, {settings.simulations} simulations", "positions", ours,
                   lockstep, job.goal_lockstep),
              Pair(f"{name}: ours vs the network alone at batch {in_flight}", "positions", ours,
-                  Contender("network forward passes only", network.run, ours.flops_per_item), job.goal_network),
+                  Contender(f"network forward passes only, {fast.precision}", network.run, ours.flops_per_item,
+                            fast.precision), job.goal_network),
              Pair(f"{name}: ours vs one game at a time (alpha-zero-general style)", "positions", ours, reference)]
     facts = {
         "preset": job.preset, "simulations": settings.simulations, "games_per_run": games,
@@ -162,7 +170,8 @@ def workload(job: Job, quick: bool) -> Workload:
         "network_evaluations_per_s": stats["evaluations"] / stats["seconds"],
         "evaluations_per_position": ours_run.evaluations_per_position,
         "mean_batch": stats["evaluations"] / stats["network_calls"],
-        "flops_per_forward": flops, "parameters": sum(p.numel() for p in model.parameters()),
+        "flops_per_forward": flops, "ours_precision": fast.precision,
+        "parameters": sum(p.numel() for p in model.parameters()),
         "network_only_unit": "forward passes x batch / ours' network evaluations per position: the positions per "
                              "second self-play would reach if the network were its only cost",
         "simulations_count": "root visits per move, including those a reused subtree carries over (at least a "

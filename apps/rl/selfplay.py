@@ -161,6 +161,6 @@ def worker_play(job: dict) -> tuple[Positions, dict]:
     game = make_game(job["game"], job.get("max_plies", 0))
     model = build_network(game, job["model"], job["model_kwargs"])
     model.load_state_dict(job["weights"])
-    evaluate = Evaluator(game, model.eval())
+    evaluate = Evaluator(game, model.eval(), job.get("precision", "fp32"), freeze=True)
     return play_games(game, evaluate, job["games"], job["search"], job["temperature_moves"], job["augment"],
                       job["seed"], job.get("schedule"))

@@ -47,8 +47,12 @@ class Settings:
     """Self-play -> training rounds."""
     games_per_iteration: int = 64
     """Self-play games per iteration (split between the workers)."""
-    games_in_flight: int = 16
-    """Games each worker searches at once (the network's batch); a finished game is replaced by the next at once."""
+    games_in_flight: int = 32
+    """Games each worker searches at once (the network's batch); a finished game is replaced by the next at once.
+    On a CPU thread a call's fixed cost dominates batches this small, so fewer calls (all of a worker's games at
+    once) beat fuller ones; refills pay where a worker has many more games than this."""
+    selfplay_precision: str = "auto"
+    """Self-play's forward passes: "fp32", "bf16", or "auto" (bf16 where the machine has fast bf16, else fp32)."""
     simulations: int = 32
     """Root visits per self-play move, counting those the move's subtree kept from the previous search."""
     c_puct: float = 1.5
@@ -193,12 +197,13 @@ def self_play(s: Settings, task: PolicyValueTask, iteration: int, pool) -> tuple
     jobs = [{"game": s.game, "max_plies": s.max_plies, "model": s.model, "model_kwargs": s.model_kwargs,
              "weights": weights, "games": n, "search": search_settings(s, noise=True),
              "temperature_moves": s.temperature_moves, "augment": s.augment,
-             "schedule": Schedule(in_flight=s.games_in_flight),
+             "schedule": Schedule(in_flight=s.games_in_flight), "precision": s.selfplay_precision,
              "seed": s.seed * 100003 + iteration * 101 + w} for w, n in enumerate(shares) if n]
     if pool is None:
         model = task.model.eval()
-        results = [play_games(game, Evaluator(game, model), j["games"], j["search"], j["temperature_moves"],
-                              j["augment"], j["seed"], j["schedule"]) for j in jobs]
+        results = [play_games(game, Evaluator(game, model, j["precision"], freeze=True), j["games"],
+                              j["search"], j["temperature_moves"], j["augment"], j["seed"], j["schedule"])
+                   for j in jobs]
     else:
         results = pool.map(worker_play, jobs)
     stats = {k: sum(r[1][k] for r in results) for k in ("games", "positions", "first_player_wins", "draws",
