@@ -4,6 +4,7 @@ LightningCLI's (see app.py)."""
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -41,6 +42,9 @@ def translate_parser() -> argparse.ArgumentParser:
     ap.add_argument("--batch-size", type=positive_int, default=64,
                     help="sentences translated together; output is written as each batch finishes")
     ap.add_argument("--strict", action="store_true", help="stop at the first sentence that cannot be translated")
+    ap.add_argument("--backend", choices=("zoo", "ctranslate2"), default="zoo",
+                    help="decoder: ours (zoo.decoding) or CTranslate2 fp32 on the same weights, converted once into "
+                    "<checkpoint>.ct2/ beside the checkpoint (needs the bench extra; without it: ours, with a warning)")
     ap.add_argument("--attention", metavar="PNG", help="also plot the first translated sentence's attention map")
     ap.add_argument("sentences", nargs="*", help="sentences to translate (default: one a line on stdin)")
     return ap
@@ -129,12 +133,32 @@ def _translate_batch(task: TranslationTask, batch: list[tuple[str, str]], beam: 
     return done
 
 
+def ctranslate2_installed() -> bool:
+    """The optional CTranslate2 package (the ``bench`` extra) is importable."""
+    return importlib.util.find_spec("ctranslate2") is not None
+
+
+def use_ctranslate2(task: TranslationTask, ckpt: Path) -> None:
+    """Decode through CTranslate2 when the package is installed (converting the checkpoint once, beside it), else
+    say so in one line and keep ours."""
+    if not ctranslate2_installed():
+        warn("zoo nlp translate: ctranslate2 is not installed (pip install 'zoo-suite[bench]'); using the zoo decoder")
+        return
+    from . import ctranslate2_backend as ct2
+
+    folder = ct2.converted_for(task, ckpt)
+    tok = task.tokenizer
+    task.backend = ct2.CT2Translator(folder, [tok.id_to_token(i) for i in range(tok.get_vocab_size())])
+
+
 def translate_main(argv: list[str]) -> int:
     args = translate_parser().parse_args(argv)
     ckpt = Path(args.ckpt)
     if not ckpt.is_file():
         raise FileNotFoundError(f"checkpoint {ckpt} does not exist")
     task = load_task(ckpt, TranslationTask)
+    if args.backend == "ctranslate2":
+        use_ctranslate2(task, ckpt)
     items = argument_items(args.sentences) if args.sentences else stdin_items(sys.stdin)
     total = len(args.sentences) if args.sentences else None
     with progress_bar(show_progress(total, args.batch_size), total) as advance:

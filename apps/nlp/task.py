@@ -162,27 +162,33 @@ class TranslationTask(ZooTask):
 
     @torch.no_grad()
     def translate(self, sentences: list[str], beam_size: int = 1, batch_size: int = 64) -> list[str]:
-        """English sentences -> French, batched; beam_size 1 is greedy. Empty or over-long input gets a clear error."""
+        """English sentences -> French, batched; beam_size 1 is greedy. Empty or over-long input gets a clear error.
+        Decoding goes through ``self.backend`` (e.g. CTranslate2, see cli.py) when one is set, else zoo.decoding."""
         sentences = [self.check_input(s, f"sentence {i + 1}") for i, s in enumerate(sentences)]
         ids = encode(self.tokenizer, sentences)
-        limit = self.hparams.max_decode_len
         order = sorted(range(len(ids)), key=lambda i: len(ids[i]))  # similar lengths together: less padding
         out: list[str] = [""] * len(ids)
-        device = next(self.model.parameters()).device
         for start in range(0, len(order), batch_size):
             idx = order[start:start + batch_size]
-            width = max(len(ids[i]) for i in idx)
-            src = torch.full((len(idx), width), self.model.pad_id, dtype=torch.long)
-            for r, i in enumerate(idx):
-                src[r, :len(ids[i])] = torch.tensor(ids[i])
-            src = src.to(device)
-            if beam_size > 1:
-                hyps, _ = beam_search(self.model, src, beam_size, limit, self.hparams.length_penalty)
-            else:
-                hyps, _ = greedy_decode(self.model, src, limit)
+            hyps = self.decode_ids([ids[i] for i in idx], beam_size)
             for i, text in zip(idx, decode(self.tokenizer, hyps)):
                 out[i] = text
         return out
+
+    def decode_ids(self, sources: list[list[int]], beam_size: int) -> list[list[int]]:
+        """One batch of source token ids -> output ids (no BOS/EOS), through the backend or zoo.decoding."""
+        limit = self.hparams.max_decode_len
+        backend = getattr(self, "backend", None)
+        if backend is not None:
+            return backend.translate_ids(sources, beam_size, limit, self.hparams.length_penalty)
+        device = next(self.model.parameters()).device
+        src = torch.full((len(sources), max(len(s) for s in sources)), self.model.pad_id, dtype=torch.long)
+        for r, ids in enumerate(sources):
+            src[r, :len(ids)] = torch.tensor(ids)
+        src = src.to(device)
+        if beam_size > 1:
+            return beam_search(self.model, src, beam_size, limit, self.hparams.length_penalty)[0]
+        return greedy_decode(self.model, src, limit)[0]
 
 
 def _transpose(refs: list[list[str]]) -> list[list[str]]:

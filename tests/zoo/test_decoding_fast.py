@@ -45,10 +45,10 @@ def reversal_batch(g: torch.Generator, b: int = 32, s: int = 8):
 
 
 @functools.cache
-def trained(name: str, seed: int, steps: int = 40):
+def trained(name: str, seed: int, steps: int = 40, **kwargs):
     """A seeded model after ``steps`` Adam steps of learning to reverse: half-trained, its outputs have many
     lengths (a random model repeats one token to max_len or stops at once)."""
-    model = make(name, seed, depth=2).train()
+    model = make(name, seed, **{"depth": 2, **kwargs}).train()
     opt = torch.optim.Adam(model.parameters(), 3e-3)
     g = torch.Generator().manual_seed(seed)
     for _ in range(steps):
