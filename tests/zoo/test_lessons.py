@@ -204,3 +204,46 @@ def test_compare_does_not_retrain_finished_runs_wherever_the_app_puts_them(tmp_p
     run_compare([target], ["cnn"], tmp_path, seeds=1, run_seconds=5)
     run_compare([target], ["cnn"], tmp_path, seeds=1, run_seconds=5)
     assert len(app.calls) == 1
+
+
+def test_a_family_left_at_chance_is_a_budget_failure_not_a_rank(tmp_path):
+    def trial(t: Trial) -> Path:
+        score = 0.12 if t.model == "resnet_small" else 0.8  # resnet: 10 classes, barely above guessing
+        run_dir = fake_metrics(Path(t.runs_dir) / "fake" / t.name, score)
+        record = json.loads((run_dir / "metrics.json").read_text())
+        (run_dir / "metrics.json").write_text(json.dumps({**record, "chance": 0.1}))
+        return run_dir
+
+    target = Target("fake", DemoStep("step", lambda *a: None, trial=trial, kind="image"))
+    s = run_compare([target], ["cnn", "resnet"], tmp_path, seeds=1, run_seconds=5)
+    cells = {r["family"]: r for r in s["rows"]}
+    assert cells["cnn"]["status"] == "ok" and cells["cnn"]["mean"] == pytest.approx(0.8)
+    assert cells["resnet"]["status"].startswith("budget failure: 0.120 is chance level (0.100)")
+    assert math.isnan(cells["resnet"]["mean"])
+    assert "| - | resnet |" in (tmp_path / "report.md").read_text()  # listed, not ranked
+
+
+def test_demo_records_each_step_and_lesson_time(tmp_path, monkeypatch):
+    from zoo.runtime import demo
+
+    fake = FakeApp()
+    step = DemoStep("step", lambda preset, runs_dir, s=None: fake(Trial(preset, "step_demo", Path(runs_dir))),
+                    trial=fake, kind="image", lessons=True)
+    monkeypatch.setattr(demo, "discover_apps", lambda: {"fake": App("fake", "fake", lambda a: 0, (step,))})
+    assert demo.main("demo", str(tmp_path)) == 0
+    payload = json.loads((tmp_path / "demo" / "demo.json").read_text())
+    assert payload["machine"]["cpu"] and payload["wall_seconds"] >= 0
+    assert [s["step"] for s in payload["steps"]] == ["fake/step"] and payload["steps"][0]["wall_seconds"] >= 0
+    assert [lesson["title"] for lesson in payload["lessons"]] == ["sweep: fake/step", "leaderboard: fake/step"]
+    headers, rows = demo.demo_cells(payload)
+    assert rows[0][:2] == ["fake/step", "cnn_small"] and rows[-1][0] == "**total**"
+
+
+def test_the_demo_lessons_use_the_host_steps_lesson_preset(tmp_path):
+    from zoo.runtime.demo import lesson_preset
+
+    (tmp_path / "x_lesson.yaml").write_text("{}")
+    with_lesson = DemoStep("s", lambda *a: None, config_for=lambda p: tmp_path / f"x_{p}.yaml")
+    without = DemoStep("s", lambda *a: None, config_for=lambda p: tmp_path / f"y_{p}.yaml")
+    assert lesson_preset(with_lesson, "demo") == "lesson" and lesson_preset(with_lesson, "gpu") == "gpu"
+    assert lesson_preset(without, "demo") == "demo"

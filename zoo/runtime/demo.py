@@ -89,9 +89,21 @@ def results_table(results: list[StepResult], title: str) -> Table:
     return table
 
 
+LEADERBOARD_MINUTES = 1.5  # the demo's whole leaderboard; each family's training cap is its share less fixed costs
+
+
+def lesson_preset(step: DemoStep, preset: str) -> str:
+    """The host step's ``lesson`` preset (a smaller split, sized so that six sweep trials and four families fit in
+    about two and a half minutes on 2 cores) when it has one and the demo runs its ``demo`` preset; else ``preset``."""
+    if preset == "demo" and step.config_for is not None and step.config_for("lesson").is_file():
+        return "lesson"
+    return preset
+
+
 def run_lessons(preset: str, runs_dir: Path, only: list[str] | None = None, console: Console | None = None) -> list[dict]:
     """The course's lessons in miniature on the step that hosts them (``DemoStep.lessons``): a 3 x 2 learning-rate x
-    batch-size sweep of one epoch per trial, and a one-seed leaderboard of the four core families."""
+    batch-size sweep of one epoch per trial, and a one-seed leaderboard of the four core families, on the step's
+    ``lesson`` preset (see ``lesson_preset``)."""
     from .._registry import list_families
     from ..lessons.compare import run_compare
     from ..lessons.sweep import SweepSpec, run_sweep
@@ -103,11 +115,12 @@ def run_lessons(preset: str, runs_dir: Path, only: list[str] | None = None, cons
     if not hosts:
         return []
     target, sections = hosts[0], []
+    preset = lesson_preset(target.step, preset)
     for title, job in (
         ("sweep", lambda out: run_sweep(target, SweepSpec([1e-3, 3e-3, 1e-2], [64, 256], [None], [0], (1, "epochs"),
                                                           preset), out, console=console)),
         ("leaderboard", lambda out: run_compare([target], list_families(target.step.kind), out, preset,
-                                                seeds=1, time_limit_minutes=4, console=console))):
+                                                seeds=1, time_limit_minutes=LEADERBOARD_MINUTES, console=console))):
         out = runs_dir / "demo" / f"{title}-{target.label.replace('/', '-')}"
         console.rule(f"[bold]lesson: {title} on {target.label} (preset {preset})")
         start = time.perf_counter()
