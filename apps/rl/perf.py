@@ -56,10 +56,13 @@ class Job:
     """Acceptance ratio against the network alone (None: reported only)."""
 
 
-JOBS = [Job("connect4_quick.yaml", games=12, in_flight=12, quick_games=4, quick_in_flight=4, reference_games=1,
+# Runs of a few seconds on one CPU thread. A worker's games all start at once (in_flight = games): on a CPU thread a
+# network call's fixed cost dominates batches this small, so fewer, emptier calls beat refills that lengthen the
+# critical path (the longest game's moves x simulations); refills pay where a worker has many more games.
+JOBS = [Job("connect4_quick.yaml", games=8, in_flight=8, quick_games=2, quick_in_flight=2, reference_games=1,
             goal_lockstep=2.5, goal_network=0.7),
         Job("chess_quick.yaml", games=8, in_flight=8, quick_games=4, quick_in_flight=4, reference_games=1,
-            max_plies=24, quick_plies=12, goal_lockstep=4.0)]
+            max_plies=20, quick_plies=12, goal_lockstep=4.0)]
 
 
 def forward_flops(model: torch.nn.Module, game: Game) -> float:
