@@ -51,7 +51,7 @@ def motif_recovery(scores: np.ndarray, mask: np.ndarray) -> float:
     return float(np.mean(shares)) if shares else float("nan")
 
 
-def attribution_report(task, dm, run_dir: Path, n_recovery: int = 200) -> dict:
+def attribution_report(task, dm, run_dir: Path, n_recovery: int = 200, n_ism: int = 30) -> dict:
     """Scatter plot on the test split, attribution maps for two test sequences, motif recovery where known."""
     task.eval()
     x, y = dm.test_x, dm.test_y
@@ -74,7 +74,7 @@ def attribution_report(task, dm, run_dir: Path, n_recovery: int = 200) -> dict:
         n = min(n_recovery, len(x))
         gxi = torch.cat([grad_x_input(task, x[i:i + 256]) for i in range(0, n, 256)]).numpy()
         metrics["motif_recovery_grad_x_input"] = motif_recovery(gxi, mask[:n])
-        ism_scores = np.stack([position_scores(ism(task, x[i])).numpy() for i in range(min(n, 30))])
+        ism_scores = np.stack([position_scores(ism(task, x[i])).numpy() for i in range(min(n, n_ism))])
         metrics["motif_recovery_ism"] = motif_recovery(ism_scores, mask[:len(ism_scores)])
         metrics["motif_recovery_chance"] = float(mask[:n].mean())
     return {"metrics": metrics, "plots": [str(p.relative_to(run_dir)) for p in plots]}

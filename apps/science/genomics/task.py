@@ -22,11 +22,14 @@ from .sequences import random_shift, reverse_complement
 class ActivityTask(ZooTask):
     monitor, monitor_mode, headline = "val_pearson", "max", "test_pearson"
 
-    def __init__(self, *args, data_spec: dict | None = None, rc_average: bool = True, **kwargs):
+    def __init__(self, *args, data_spec: dict | None = None, rc_average: bool = True, ism_sequences: int = 30,
+                 **kwargs):
         """
         Args:
             data_spec: filled in from the data module (length, target statistics); leave it unset.
             rc_average: average the predictions for a sequence and its reverse complement (val, test, predict).
+            ism_sequences: test sequences whose in-silico mutagenesis gives the ISM motif recovery after the fit
+                (each costs 3 x length x 2 forward passes; the demo preset takes a few).
         """
         self._spec = dict(data_spec or {})
         super().__init__(*args, **kwargs)
@@ -75,4 +78,4 @@ class ActivityTask(ZooTask):
     def evaluate_run(self, datamodule, run_dir) -> dict:
         from .interpret import attribution_report
 
-        return attribution_report(self, datamodule, Path(run_dir))
+        return attribution_report(self, datamodule, Path(run_dir), n_ism=self.hparams.ism_sequences)
