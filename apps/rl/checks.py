@@ -13,7 +13,7 @@ from .games import make_game
 
 # The smallest value that works for each setting; below it the loop divides by zero, samples nothing or plays no
 # game to score (0 is allowed where it means "off").
-MINIMUM = {"iterations": 0, "games_per_iteration": 1, "games_in_flight": 1, "simulations": 1, "replay_window": 1,
+MINIMUM = {"iterations": 0, "games_per_iteration": 1, "games_in_flight": 1, "leaves_per_call": 1, "simulations": 1, "replay_window": 1,
            "train_steps": 1, "batch_size": 1, "gate_games": 0, "eval_every": 1, "eval_games": 1, "eval_opponents": 0,
            "final_eval_games": 1, "eval_simulations": 0, "workers": 1, "temperature_moves": 0, "max_plies": 0,
            "warm_start_games": 0, "warm_start_steps": 0, "puzzle_limit": 0, "max_minutes": 0}

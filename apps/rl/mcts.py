@@ -5,6 +5,11 @@ many trees, evaluates them in one batch and hands each tree its answer (``Tree.r
 to move at a node; an edge (node, action) keeps the total value W and the visit count N from the node's point of
 view, so backing up flips the sign at every level.
 
+A tree may also descend several times before the network answers (``leaves_per_call``, AlphaGo Zero's virtual
+loss): every descent counts one visit and one loss on each edge of its path (its Q only: W keeps the real values),
+so the next descent turns elsewhere; the answers remove the virtual visits and back the real values up. A network
+call then carries several leaves of each tree, and a move needs fewer calls in sequence.
+
 Between moves a tree can keep the subtree of the move played (``Tree.advance``): its visits count toward the next
 move's ``simulations`` (Leela's "visits" target), so a move costs only the network calls it adds to what the last
 search already learnt about the position.
@@ -40,6 +45,15 @@ class SearchSettings:
     min_new: float = 0.25
     """Share of ``simulations`` a reused root still makes anew, so that its fresh noise has visits to act on (a
     subtree that already holds ``simulations`` visits would otherwise be played without any new search)."""
+    leaves_per_call: int = 1
+    """Leaves a tree gathers for one network call, each descent turned away from the others by a virtual loss. On
+    a CPU a call's fixed cost dominates small batches, so the calls in sequence (moves x simulations / this) set
+    the time; the price is a search that spreads a little more. 1: one leaf per call, the plain search. A descent
+    that meets a leaf already waiting ends the tree's gathering for that call (each leaf is evaluated once)."""
+
+    def __post_init__(self):
+        if self.leaves_per_call < 1:
+            raise ValueError(f"leaves_per_call must be at least 1, got {self.leaves_per_call}")
 
 
 class Node:
@@ -87,25 +101,29 @@ class Node:
 
 
 class Tree:
-    """One game's search: its root, the simulation waiting for the network, and the random stream of its noise."""
+    """One game's search: its root, the simulations waiting for the network, and the random stream of its noise."""
 
     def __init__(self, game: Game, state, settings: SearchSettings, rng: np.random.Generator):
         self.game, self.settings, self.rng = game, settings, rng
         self.root = Node(game, state)
-        self.path: list[tuple[Node, int]] | None = None  # the waiting simulation's edges ([] for the root itself)
+        self.paths: list[list[tuple[Node, int]]] = []  # the waiting simulations' edges ([] for the root itself)
+        self.virtual: dict[tuple[Node, int], int] = {}  # edge -> virtual losses on it (waiting descents)
         self.new = 0  # simulations made for this move
         self.target_new = 0  # the fewest new simulations this move needs (reused roots)
 
-    def next_leaf(self) -> Node | None:
-        """Simulate until a simulation reaches a leaf the network must evaluate (returned, its path kept for
-        ``receive``); None once the move's search is done (or the root is terminal)."""
+    def next_leaves(self) -> list[Node]:
+        """Simulate until ``leaves_per_call`` simulations wait for the network at leaves (returned, their paths
+        kept for ``receive``), the move's search is done, or a descent meets a leaf already waiting; [] once the
+        move's search is done (or the root is terminal). Terminal leaves are backed up on the way."""
         root, settings = self.root, self.settings
         if root.terminal is not None:
-            return None
+            return []
         if not root.expanded:
-            self.path = []
-            return root
-        while root.n < settings.simulations or self.new < self.target_new:
+            self.paths = [[]]
+            return [root]
+        leaves: list[Node] = []
+        wanted = settings.leaves_per_call
+        while (root.n < settings.simulations or self.new < self.target_new) and len(leaves) < wanted:
             node, path = root, []
             while node.actions is not None and node.terminal is None:
                 i = node.select(settings.c_puct)
@@ -114,24 +132,48 @@ class Tree:
                 if child is None:
                     child = node.children[i] = Node(self.game, self.game.play(node.state, int(node.actions[i])))
                 node = child
-            self.new += 1
             if node.terminal is not None:
-                _backup(path, node.terminal)
+                self.new += 1
+                _backup(path, node.terminal, self.virtual)
+            elif any(node is leaf for leaf in leaves):
+                break  # the same leaf again: the virtual losses no longer turn this tree's descents apart
             else:
-                self.path = path
-                return node
-        return None
+                self.new += 1
+                leaves.append(node)
+                self.paths.append(path)
+                if wanted > 1:
+                    self.add_virtual_loss(path)
+        return leaves
 
-    def receive(self, priors: np.ndarray, value: float) -> None:
-        """The network's answer for the leaf ``next_leaf`` returned: expand it and back its value up (the root gets
-        its noise instead)."""
-        path, self.path = self.path, None
-        leaf = path[-1][0].children[path[-1][1]] if path else self.root
-        leaf.expand(self.game, priors)
-        if path:
-            _backup(path, float(value))
-        else:
-            leaf.add_noise(self.settings, self.rng)
+    def add_virtual_loss(self, path: list[tuple[Node, int]]) -> None:
+        """Count a visit and a loss (for the side choosing the edge) on every edge of a waiting descent."""
+        virtual = self.virtual
+        for node, i in path:
+            v = virtual[node, i] = virtual.get((node, i), 0) + 1
+            node.n += 1
+            n = node.visits[i] = node.visits[i] + 1
+            node.q[i] = (node.value_sum[i] - v) / n
+
+    def remove_virtual_losses(self) -> None:
+        """Undo every ``add_virtual_loss``: visits and Q as the real backups left them (W was never touched)."""
+        for (node, i), v in self.virtual.items():
+            node.n -= v
+            n = node.visits[i] = node.visits[i] - v
+            node.q[i] = node.value_sum[i] / n if n else 0.0
+        self.virtual = {}
+
+    def receive(self, answers: Sequence[tuple[np.ndarray, float]]) -> None:
+        """The network's answers (priors, value) for the leaves ``next_leaves`` returned, in order: the virtual
+        losses go, each leaf is expanded and its value backed up (the root gets its noise instead)."""
+        paths, self.paths = self.paths, []
+        self.remove_virtual_losses()
+        for path, (priors, value) in zip(paths, answers):
+            leaf = path[-1][0].children[path[-1][1]] if path else self.root
+            leaf.expand(self.game, priors)
+            if path:
+                _backup(path, float(value))
+            else:
+                leaf.add_noise(self.settings, self.rng)
 
     def advance(self, action: int, reuse: bool) -> None:
         """Play ``action``: its subtree becomes the root (``reuse``, with new root noise as AlphaZero does) or a
@@ -156,25 +198,36 @@ class Tree:
         return root.terminal if root.terminal is not None else 0.0
 
 
-def _backup(path: list[tuple[Node, int]], value: float) -> None:
-    """``value`` is for the side to move at the leaf; each parent sees it negated."""
+def _backup(path: list[tuple[Node, int]], value: float, virtual: dict | None = None) -> None:
+    """``value`` is for the side to move at the leaf; each parent sees it negated. Q keeps counting the
+    ``virtual`` losses still on an edge."""
     for node, i in reversed(path):
         value = -value
         node.n += 1
         n = node.visits[i] = node.visits[i] + 1
         w = node.value_sum[i] = node.value_sum[i] + value
-        node.q[i] = w / n
+        node.q[i] = (w - virtual.get((node, i), 0)) / n if virtual else w / n
 
 
 def run_trees(trees: Sequence[Tree], evaluate: Evaluator) -> None:
-    """Search every tree to the end of its move, one leaf per tree per network call."""
+    """Search every tree to the end of its move, ``leaves_per_call`` leaves per tree per network call."""
     while True:
-        waiting = [(t, leaf) for t in trees if (leaf := t.next_leaf()) is not None]
+        waiting = [(t, leaves) for t in trees if (leaves := t.next_leaves())]
         if not waiting:
             return
-        priors, values = evaluate([leaf.state for _, leaf in waiting])
-        for (tree, _), p, v in zip(waiting, priors, values):
-            tree.receive(p, v)
+        answer(waiting, evaluate)
+
+
+def answer(waiting: Sequence[tuple[Tree, list[Node]]], evaluate: Evaluator) -> int:
+    """One network call for the leaves of every waiting tree, each tree handed its answers; the batch size."""
+    states = [leaf.state for _, leaves in waiting for leaf in leaves]
+    priors, values = evaluate(states)
+    start = 0
+    for tree, leaves in waiting:
+        end = start + len(leaves)
+        tree.receive(list(zip(priors[start:end], values[start:end])))
+        start = end
+    return len(states)
 
 
 def search(game: Game, states: Sequence, evaluate: Evaluator, settings: SearchSettings,

@@ -1,6 +1,6 @@
 """Self-play: many games searched side by side, positions labelled with the final result.
 
-Every network call evaluates one leaf of every game in flight. With the "continuous" schedule a finished game is
+Every network call evaluates the leaves of every game in flight (``leaves_per_call`` of each). With the "continuous" schedule a finished game is
 replaced at once by the next one, so the batch stays full until the last games are started; "lockstep" starts all
 the games together and lets the batch shrink as they end (the older design, kept to compare against). Each game
 draws its noise and its moves from its own random stream (seeded by the seed and the game's index), so the game
@@ -18,7 +18,7 @@ import torch
 
 from .eval_cache import CachedEvaluator
 from .games import Game, make_game
-from .mcts import SearchSettings, Tree, pick
+from .mcts import Node, SearchSettings, Tree, answer, pick
 from .network import Evaluator, build_network
 
 
@@ -73,17 +73,16 @@ def game_rng(seed: int, index: int) -> np.random.Generator:
     return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(index,)))
 
 
-def next_leaf(game: Game, g: GameInPlay, settings: SearchSettings, temperature_moves: int,
-              reuse: bool) -> object | None:
-    """Advance game ``g`` until its search needs the network (the leaf), playing every move whose search is done;
-    None when the game is over."""
+def next_leaves(game: Game, g: GameInPlay, temperature_moves: int, reuse: bool) -> list[Node]:
+    """Advance game ``g`` until its search needs the network (the leaves), playing every move whose search is
+    done; [] when the game is over."""
     while True:
-        leaf = g.tree.next_leaf()
-        if leaf is not None:
-            return leaf
+        leaves = g.tree.next_leaves()
+        if leaves:
+            return leaves
         root = g.tree.root
         if root.terminal is not None:
-            return None
+            return []
         counts = root.counts(game.num_actions)
         g.record.append((game.planes(root.state), counts / counts.sum(), game.to_play(root.state)))
         action = pick(counts, 1.0 if len(g.record) <= temperature_moves else 0.0, g.rng)
@@ -114,18 +113,15 @@ def play_games(game: Game, evaluate, n_games: int, search_settings: SearchSettin
                     rng = game_rng(seed, started)
                     slots[k] = GameInPlay(started, Tree(game, game.initial(), search_settings, rng), rng)
                     started += 1
-                leaf = next_leaf(game, slots[k], search_settings, temperature_moves, schedule.reuse)
-                if leaf is not None:
-                    waiting.append((slots[k], leaf))
+                found = next_leaves(game, slots[k], temperature_moves, schedule.reuse)
+                if found:
+                    waiting.append((slots[k].tree, found))
                     break
                 done.append(slots[k])
                 slots[k] = None
         if not waiting:
             break
-        priors, values = evaluate([leaf.state for _, leaf in waiting])
-        for (g, _), p, v in zip(waiting, priors, values):
-            g.tree.receive(p, v)
-        calls, leaves = calls + 1, leaves + len(waiting)
+        calls, leaves = calls + 1, leaves + answer(waiting, evaluate)
     done.sort(key=lambda g: g.index)
     positions, stats = label(game, done, augment)
     evaluated = evaluate.misses if schedule.cache else leaves

@@ -5,8 +5,8 @@ from apps.rl.perf import Job, workload
 
 
 def test_every_contender_times_positions():
-    w = workload(Job("tictactoe_quick.yaml", games=3, in_flight=2, quick_games=3, quick_in_flight=2,
-                     reference_games=1, goal_lockstep=2.5), quick=True)
+    w = workload(Job("tictactoe_quick.yaml", today_games=3, quick_games=3, reference_games=1, goal_today=2.5),
+                 quick=True)
     assert [p.unit for p in w.pairs] == ["positions"] * 3 and w.pairs[0].goal == 2.5
     assert w.facts["evaluations_per_position"] > 0 and w.facts["flops_per_forward"] > 0
     for pair in w.pairs:
@@ -37,3 +37,21 @@ def test_frozen_and_bf16_evaluators_agree_with_the_plain_one():
             assert q.dtype == np.float32 and np.allclose(q, p[:len(batch)], atol=tol)
             assert np.allclose(w, v[:len(batch)], atol=tol)
     assert next(model.parameters()).dtype == torch.float32  # the bf16 copy leaves the model alone
+
+
+def test_todays_chess_is_the_same_game():
+    """The peer's chess (ac605c8's game code) plays by the same rules, moves and planes as ours."""
+    import numpy as np
+
+    from apps.rl.games import make_game
+    from apps.rl.perf_reference_chess import TodayChess
+
+    ours, today = make_game("chess", 40), TodayChess(40)
+    a, b, rng = ours.initial(), today.initial(), np.random.default_rng(0)
+    while ours.outcome(a) is None:
+        assert today.outcome(b) is None
+        assert np.array_equal(ours.legal_mask(a), today.legal_mask(b))
+        assert np.array_equal(ours.planes(a), today.planes(b))
+        action = int(rng.choice(ours.legal_actions(a)))
+        a, b = ours.play(a, action), today.play(b, action)
+    assert today.outcome(b) == ours.outcome(a)

@@ -1,6 +1,7 @@
 """Self-play schedules: continuous batching plays the same games as lockstep, and a reused subtree keeps its
 visits."""
 
+import hashlib
 import zlib
 
 import numpy as np
@@ -95,3 +96,89 @@ def test_fresh_root_without_reuse():
     assert not tree.root.expanded and tree.root.n == 0
     run_trees([tree], hashed(g))
     assert tree.root.n == 20
+
+
+def records_digest(positions) -> str:
+    return hashlib.sha256(positions.planes.tobytes() + positions.policies.tobytes()
+                          + positions.results.tobytes()).hexdigest()[:16]
+
+
+@pytest.mark.parametrize("name,digest", [("tictactoe", "ee57685bbe257f02"), ("connect4", "a008198751f011ac")])
+def test_one_leaf_per_call_plays_todays_games(name, digest):
+    """leaves_per_call=1 is the search before virtual loss: the digests are its records (commit 47078a6)."""
+    g = make_game(name)
+    settings = SearchSettings(simulations=16, dirichlet_alpha=1.0, leaves_per_call=1)
+    positions, _ = play_games(g, hashed(g), 6, settings, 4, False, 3, Schedule(in_flight=3, cache=0))
+    assert records_digest(positions) == digest
+
+
+def assert_consistent(node, g):
+    """Every edge's N and W are the real backups below it: N sums the child's visits (+1 for its expansion, or the
+    terminal visits), Q = W / N, the node's n sums its edges."""
+    assert node.n == node.visits.sum() and np.allclose(node.q, np.where(node.visits > 0, node.value_sum / np.maximum(
+        node.visits, 1), 0.0))
+    for i, child in enumerate(node.children):
+        if child is None:
+            assert node.visits[i] == 0
+        elif child.expanded:
+            assert node.visits[i] == child.n + 1
+            assert_consistent(child, g)
+        elif child.terminal is not None:
+            assert np.isclose(node.value_sum[i], -child.terminal * node.visits[i])
+
+
+@pytest.mark.parametrize("k", [2, 4, 8])
+def test_virtual_loss_keeps_the_visit_count_and_leaves_no_trace(k):
+    g = make_game("connect4")
+    settings = SearchSettings(simulations=40, leaves_per_call=k)
+    trees = [Tree(g, g.initial(), settings, np.random.default_rng(i)) for i in range(3)]
+    calls = []
+    run_trees(trees, hashed(g, calls))
+    for tree in trees:
+        assert tree.root.n == 40 and not tree.virtual and not tree.paths
+        assert_consistent(tree.root, g)
+    assert max(map(len, calls)) > 3  # several leaves per tree per call
+    terminal_visits = sum(node.visits[i] for t in trees for node in walk(t.root)
+                          for i, child in enumerate(node.children) if child is not None and child.terminal is not None)
+    assert sum(map(len, calls)) == 3 * 41 - terminal_visits  # one evaluation per simulation (+ the root's)
+
+
+def walk(node):
+    """The expanded nodes of a tree."""
+    if node.expanded:
+        yield node
+        for child in node.children:
+            if child is not None:
+                yield from walk(child)
+
+
+def test_virtual_loss_handles_terminal_leaves_and_duplicates():
+    """Near the end of a game descents reach terminal positions (backed up at once) and meet each other (the
+    gathering stops): every simulation is still one visit, and each leaf is evaluated once."""
+    g = make_game("tictactoe")
+    s = g.initial()
+    for a in (0, 3, 1, 4):  # X to move wins at 2
+        s = g.play(s, a)
+    settings = SearchSettings(simulations=30, leaves_per_call=8, noise_fraction=0.0)
+    tree = Tree(g, s, settings, np.random.default_rng(0))
+    calls = []
+    run_trees([tree], hashed(g, calls))
+    assert tree.root.n == 30 and not tree.virtual
+    assert_consistent(tree.root, g)
+    for batch in calls:
+        assert len({id(state) for state in batch}) == len(batch)
+        assert len({g.planes(state).tobytes() for state in batch}) == len(batch)
+
+
+@pytest.mark.parametrize("reuse", [True, False])
+def test_continuous_and_lockstep_play_the_same_games_with_several_leaves_per_call(reuse):
+    g = make_game("connect4")
+    settings = SearchSettings(simulations=12, dirichlet_alpha=1.0, leaves_per_call=3)
+    a, stats_a = play_games(g, hashed(g), 7, settings, 4, False, 5, Schedule("lockstep", reuse=reuse, cache=0))
+    b, stats_b = play_games(g, hashed(g), 7, settings, 4, False, 5,
+                            Schedule("continuous", in_flight=2, reuse=reuse, cache=0))
+    assert records_digest(a) == records_digest(b) and stats_a["evaluations"] == stats_b["evaluations"]
+    one, stats_one = play_games(g, hashed(g), 7, SearchSettings(simulations=12, dirichlet_alpha=1.0), 4, False, 5,
+                                Schedule("lockstep", reuse=reuse, cache=0))
+    assert stats_a["network_calls"] < stats_one["network_calls"]
+    assert records_digest(one) != records_digest(a)  # the search itself changed (virtual loss)
