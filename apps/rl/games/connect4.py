@@ -85,8 +85,12 @@ class ConnectFour(Game):
         return None
 
     def planes(self, s: Board) -> np.ndarray:
-        turn = np.full((ROWS, COLS), float(s.to_play), dtype=np.float32)
-        return np.stack([(s.cells == 1), (s.cells == -1), turn]).astype(np.float32)
+        """Own stones, the opponent's, the side to move (filled in place: the search asks for them per leaf)."""
+        out = np.empty((3, ROWS, COLS), dtype=np.float32)
+        np.equal(s.cells, 1, out=out[0], casting="unsafe")
+        np.equal(s.cells, -1, out=out[1], casting="unsafe")
+        out[2] = s.to_play
+        return out
 
     def pass_turn(self, s: Board) -> Board:
         return Board(-s.cells, s.heights, 1 - s.to_play, s.last, False)
