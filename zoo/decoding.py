@@ -57,7 +57,8 @@ class DecoderCache(Protocol):
 
     def reorder(self, rows: torch.Tensor, sentences: torch.Tensor | None = None) -> None:
         """Keep rows ``rows`` (N',) of the current ones, in that order (beams picked, repeated or dropped); with
-        ``sentences`` (B',), only those sentences stay (their rows are the ones ``rows`` names, in groups)."""
+        ``sentences`` (B',), only those sentences stay (their rows are the ones ``rows`` names, in groups). The
+        rows per sentence may change here (beam search starts with one and repeats it K times after step 0)."""
 
 
 class StateCache:
@@ -134,10 +135,14 @@ def beam_search(model: nn.Module, src: torch.Tensor, beam_size: int = 4, max_len
     if k < 1:
         raise ValueError(f"beam_size must be >= 1; got {beam_size}")
     with _EvalMode(model):
-        cache = decoder_cache(model, src, k)
+        cache = decoder_cache(model, src, 1)  # one row per sentence until its beams differ (after step 0)
         search = _Beams(b, k, bos, eos, length_penalty, dev)
         for step in range(max_len):
-            live_rows, keep = search.advance(cache.step(search.prev).float().log_softmax(-1), step)
+            logp = cache.step(search.prev if step else search.prev[::k]).float().log_softmax(-1)  # (rows, V)
+            if step == 0:
+                logp = logp.repeat_interleave(k, dim=0)  # the K identical beams of step 0: (B*K, V)
+            live_rows, keep = search.advance(logp, step)
+            live_rows = live_rows // k if step == 0 else live_rows  # cache rows are sentences at step 0
             if keep is None:
                 cache.reorder(live_rows)
             elif keep.numel() == 0:
@@ -168,11 +173,14 @@ class _Beams:
         """One step from logp (A*K, V): record finished hypotheses, keep the K best live extensions. Returns the
         cache rows the new beams extend and, when some sentences are now done, the live ones' positions (A',)."""
         k, eos, a, dev = self.k, self.eos, self.alive.numel(), logp.device
-        v = logp.shape[-1]
-        cand = (self.scores[:, :, None] + logp.view(a, k, v)).view(a, k * v)
-        top, idx = cand.topk(min(2 * k, k * v), dim=1)  # (A, 2K) best extensions, sorted
-        rows = torch.arange(a, device=dev)[:, None] * k + idx // v  # (A, 2K) beam rows they extend
-        tok = idx % v
+        # The 2K best extensions of a sentence are among the 2K best of each of its beams: rank those K * 2K
+        # instead of all K * V (the same sums, so the same choice as the plain algorithm).
+        best_logp, best_tok = logp.topk(min(2 * k, logp.shape[-1]), dim=1)  # (A*K, C)
+        c = best_logp.shape[1]
+        cand = (self.scores[:, :, None] + best_logp.view(a, k, c)).view(a, k * c)
+        top, idx = cand.topk(min(2 * k, k * c), dim=1)  # (A, 2K) best extensions, sorted
+        rows = torch.arange(a, device=dev)[:, None] * k + idx // c  # (A, 2K) beam rows they extend
+        tok = best_tok.view(a, k * c).gather(1, idx)
         r = self.rank[: top.shape[1]]
         # EOS among the top K finishes a hypothesis (of step + 1 tokens, EOS included).
         ends = (tok == eos) & (r < k)[None] & top.isfinite()

@@ -100,7 +100,8 @@ def hf_generate(hf: PegasusForConditionalGeneration, src: torch.Tensor, pad_id: 
     contract as zoo.decoding). HF's beam search ranks finished hypotheses by log P / length ** alpha (not GNMT)."""
     keep = src != pad_id
     keep[:, 0] |= ~keep.any(1)  # as Seq2SeqModel.source_mask: an all-padding source attends to one position
+    search = {"length_penalty": length_penalty, "early_stopping": False} if beam_size > 1 else {}  # beam-only flags
     out = hf.generate(input_ids=src, attention_mask=keep.long(), num_beams=beam_size, max_new_tokens=max_len,
-                      length_penalty=length_penalty, early_stopping=False, do_sample=False)  # (B, 1 + T)
+                      do_sample=False, **search)  # (B, 1 + T)
     rows = out[:, 1:].tolist()
     return [row[: row.index(eos_id)] if eos_id in row else row for row in rows]

