@@ -52,7 +52,7 @@ def _copy(hf: PegasusForConditionalGeneration, model: TransformerSeq2Seq, max_po
     m.shared.weight.copy_(model.tgt_embed.weight)
     hf.final_logits_bias.copy_(model.head.bias[None])
     table = sincos_encoding(torch.arange(max_positions), model.width)  # (P, D): ours, not Pegasus's float64 one
-    for side, blocks, norm in ((m.encoder, model.encoder, model.enc_norm), (m.decoder, model.decoder, model.dec_norm)):
+    for side, norm in ((m.encoder, model.enc_norm), (m.decoder, model.dec_norm)):
         side.embed_positions.weight.copy_(table)
         _norm(side.layer_norm, norm)
     for layer, block in zip(m.encoder.layers, model.encoder):

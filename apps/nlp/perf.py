@@ -18,7 +18,7 @@ import torch
 from zoo.runtime.perf import Contender, Pair, Timed, Workload
 
 from .cli import ctranslate2_installed
-from .perf_decoders import Decoder, DecodeFlops, ct2_decoder, hf_decoder, zoo_decoder
+from .perf_decoders import DecodeFlops, Decoder, ct2_decoder, hf_decoder, zoo_decoder
 from .perf_model import perf_model
 from .task import bleu
 from .tokenizer import decode, encode
