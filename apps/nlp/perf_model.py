@@ -16,6 +16,7 @@ from pathlib import Path
 import yaml
 
 from zoo.checkpoint import load_task
+from zoo.runtime.machine import auto_precision
 from zoo.safety import claim_folder
 
 from .data import TranslationDataModule
@@ -24,9 +25,9 @@ from .task import TranslationTask
 MODEL_DIR = Path("runs/bench/perf/nlp-model")
 TATOEBA = Path("../shared/data/translation/fra-eng.zip")
 PRESET = Path(__file__).parent / "configs" / "tatoeba_quick.yaml"
-TRAIN_SECONDS = 200.0
-MAX_STEPS = 300  # the cosine schedule's length (about 90 s on 2 idle cores); max_time stops a busy machine earlier
-WARMUP_STEPS = 60  # the preset's 500 would outlast MAX_STEPS
+TRAIN_SECONDS = 600.0
+MAX_STEPS = 1200  # the cosine schedule's length (about 6 minutes on 2 idle cores); max_time stops a busy machine earlier
+WARMUP_STEPS = 100  # the preset's 500 would take most of MAX_STEPS
 FIXED_LEN = 24  # every training batch is padded to this many tokens a side (see fixed_loader)
 
 
@@ -69,7 +70,7 @@ def train(folder: Path, corpus_name: str) -> None:
                            lr=model_cfg["lr"], warmup_steps=WARMUP_STEPS, schedule="cosine",
                            max_decode_len=model_cfg["max_decode_len"])
     task.tokenizer = dm.tokenizer  # fit gets a plain loader, so the task's setup does not see the data module
-    precision = "bf16-mixed" if _has_bf16() else "32-true"
+    precision = auto_precision("cpu")[0]
     trainer = L.Trainer(accelerator="cpu", devices=1, logger=False, enable_progress_bar=False,
                         enable_model_summary=False, enable_checkpointing=False, limit_val_batches=0,
                         max_steps=MAX_STEPS, max_time={"seconds": TRAIN_SECONDS}, precision=precision)
@@ -105,15 +106,6 @@ def fixed_loader(dm: TranslationDataModule):
 
     return DataLoader(data[:-1], batch_size=dm.hparams.batch_size, shuffle=True, drop_last=True, collate_fn=fixed,
                       generator=torch.Generator().manual_seed(0))
-
-
-def _has_bf16() -> bool:
-    """AVX-512 bf16 or AMX: bf16 autocast is fast; elsewhere fp32 trains faster."""
-    try:
-        flags = Path("/proc/cpuinfo").read_text()
-    except OSError:
-        return False
-    return "avx512_bf16" in flags or "amx_bf16" in flags
 
 
 def perf_model(folder: Path = MODEL_DIR) -> PerfModel:
