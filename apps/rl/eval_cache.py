@@ -24,15 +24,18 @@ class CachedEvaluator:
         self.memo: dict[bytes, tuple[np.ndarray, float]] = {}  # key -> (priors of the legal actions, value)
         self.hits = self.misses = 0
 
-    def key(self, state) -> bytes:
+    @staticmethod
+    def key(planes: np.ndarray, mask: np.ndarray) -> bytes:
         """A digest of what the network's answer depends on: its input planes and the legal moves it is masked
         to (chess planes leave out the en-passant square, which changes the legal moves)."""
-        digest = hashlib.blake2b(self.game.planes(state).tobytes(), digest_size=16)
-        digest.update(np.packbits(self.game.legal_mask(state)).tobytes())
+        digest = hashlib.blake2b(planes.tobytes(), digest_size=16)
+        digest.update(np.packbits(mask).tobytes())
         return digest.digest()
 
     def __call__(self, states: Sequence) -> tuple[np.ndarray, np.ndarray]:
-        keys = [self.key(s) for s in states]
+        planes = [self.game.planes(s) for s in states]
+        masks = [self.game.legal_mask(s) for s in states]
+        keys = [self.key(x, m) for x, m in zip(planes, masks)]
         answers: dict[bytes, tuple[np.ndarray, float]] = {}
         todo: dict[bytes, int] = {}  # missing key -> the first state that has it
         for i, k in enumerate(keys):
@@ -41,17 +44,22 @@ class CachedEvaluator:
             elif k not in todo:
                 todo[k] = i
         if todo:
-            priors, values = self.evaluate([states[i] for i in todo.values()])
+            first = list(todo.values())
+            if hasattr(self.evaluate, "batch"):  # the planes and masks are built already
+                priors, values = self.evaluate.batch(np.stack([planes[i] for i in first]),
+                                                     np.stack([masks[i] for i in first]))
+            else:
+                priors, values = self.evaluate([states[i] for i in first])
             for (k, i), p, v in zip(todo.items(), priors, values):
-                answers[k] = p[self.game.legal_mask(states[i])], float(v)
+                answers[k] = p[masks[i]], float(v)
                 self.remember(k, *answers[k])
         self.misses += len(todo)
         self.hits += len(states) - len(todo)
         dtype = answers[keys[0]][0].dtype if keys else np.float32  # the evaluator's own precision
         out_p, out_v = np.zeros((len(states), self.game.num_actions), dtype=dtype), np.zeros(len(states))
-        for b, (s, k) in enumerate(zip(states, keys)):
+        for b, (m, k) in enumerate(zip(masks, keys)):
             p, out_v[b] = answers[k]
-            out_p[b, self.game.legal_mask(s)] = p
+            out_p[b, m] = p
         return out_p, out_v
 
     def remember(self, key: bytes, priors: np.ndarray, value: float) -> None:

@@ -63,10 +63,17 @@ class Evaluator:
                 self.model = torch.jit.freeze(torch.jit.trace(self.model.eval(), planes))
         return self.model
 
-    @torch.inference_mode()
     def __call__(self, states: Sequence) -> tuple[np.ndarray, np.ndarray]:
-        planes = torch.from_numpy(np.stack([self.game.planes(s) for s in states])).to(self.device, self.dtype)
-        mask = torch.from_numpy(np.stack([self.game.legal_mask(s) for s in states])).to(self.device)
+        return self.batch(np.stack([self.game.planes(s) for s in states]),
+                          np.stack([self.game.legal_mask(s) for s in states]))
+
+    @torch.inference_mode()
+    def batch(self, planes: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The answers for input planes (B, P, H, W) and legal masks (B, A) already built (the answer cache has
+        them)."""
+        self.positions += len(planes)
+        planes = torch.from_numpy(planes).to(self.device, self.dtype)
+        mask = torch.from_numpy(mask).to(self.device)
         if self.freeze:
             model = self.frozen(planes)
         else:
@@ -76,7 +83,6 @@ class Evaluator:
         logits, value = model(planes)  # (B, A), (B,)
         logits = logits.float().masked_fill(~mask, float("-inf"))
         priors = torch.softmax(logits, -1).nan_to_num(0.0)  # a position without moves: all zeros
-        self.positions += len(states)
         return priors.cpu().numpy(), value.float().cpu().numpy()
 
 
