@@ -87,3 +87,15 @@ def test_real_fashion_mnist():
     assert len(dm.test_y) == 10_000 and len(dm.val_y) == 6_000 and len(dm.train_y) == 2_700
     assert dm.train_x.shape[1:] == (1, 28, 28) and 0 <= dm.train_x.min() and dm.train_x.max() <= 1
     assert torch.bincount(dm.test_y).tolist() == [1000] * 10
+
+
+def test_the_pixel_baseline_is_fitted_once_per_data_setting(monkeypatch):
+    from apps.vision import data as vision_data
+
+    fits = []
+    monkeypatch.setattr(vision_data, "_BASELINES", {})
+    monkeypatch.setattr(DigitsDataModule, "_fit_baseline",
+                        lambda self: fits.append(self.hparams.train_fraction) or {"name": "test_acc", "value": 0.5})
+    assert DigitsDataModule(batch_size=32).baseline() == DigitsDataModule(batch_size=256).baseline()
+    DigitsDataModule(train_fraction=0.5).baseline()
+    assert fits == [1.0, 0.5]  # batch size does not change the data; the training share does
