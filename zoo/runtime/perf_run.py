@@ -61,7 +61,8 @@ def main(args, apps: dict) -> int:
     console.print(perf_table(payload))
     for w in payload["workloads"]:
         console.print(f"[bold]{w['app']}: {w['workload']}[/bold] " + ", ".join(f"{k}={v}" for k, v in w["facts"].items()))
-    console.print(f"load average: start {payload['load_average_start']}, end {payload.get('load_average_end')}")
+    console.print(f"load average: start {_loads(payload['load_average_start'])}, "
+                  f"end {_loads(payload.get('load_average_end'))}")
     console.print(f"wrote {out}")
     if args.record:
         console.print(f"recorded {write_json(RESULTS / 'perf.json', payload)}")
@@ -101,7 +102,12 @@ def perf_cells(payload: dict) -> tuple[list[str], list[list[str]]]:
 
 def perf_caption(payload: dict) -> str:
     return (f"{describe(payload['machine'])}; {peaks_line(payload['peaks_flops'])}; ABBA x {payload['repeats']}"
-            f"{' (quick)' if payload.get('quick') else ''}; load average {payload.get('load_average_start')}")
+            f"{' (quick)' if payload.get('quick') else ''}; load average {_loads(payload.get('load_average_start'))} "
+            f"at the start, {_loads(payload.get('load_average_end'))} at the end")
+
+
+def _loads(loads: list[float] | None) -> str:
+    return "unknown" if not loads else " / ".join(f"{x:.2f}" for x in loads)
 
 
 def perf_table(payload: dict) -> Table:
