@@ -128,7 +128,7 @@ class ZooCLI(LightningCLI):
         if setting != "auto":
             return setting
         precision, why = auto_precision(str(accelerator))
-        print(f"precision: auto -> {precision} ({why})", file=sys.stderr)
+        print(f"precision: auto -> {precision} ({why})")  # stdout: stderr is for what went wrong
         return precision
 
     def _loggers(self, run_dir: Path) -> list:
