@@ -86,7 +86,7 @@ class TranslationTask(ZooTask):
         logits = self.model(src, tgt_in)  # (B, T, V)
         loss = self.criterion(logits.flatten(0, 1).float(), tgt_out.flatten())
         tokens = int((tgt_out != self.model.pad_id).sum())
-        self.log(f"{stage}_loss", loss, prog_bar=True, on_step=stage == "train", on_epoch=True, batch_size=tokens)
+        self.log_loss(stage, loss, tokens)
         return loss
 
     def on_validation_epoch_end(self) -> None:

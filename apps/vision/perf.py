@@ -176,7 +176,7 @@ def workloads(quick: bool = False) -> list[Workload]:
     Debian's files are there, else the digits')."""
     config = CONFIGS / preset_file("quick")
     runs = Path(tempfile.mkdtemp(prefix="zoo-perf-vision-"))
-    steps = 10 if quick else 40
+    steps = 10 if quick else 80  # about 6 s: long enough that a neighbour's burst moves a ratio little
     stop = WARMUP_STEPS + steps - 1
     task, datamodule, precision = build(config, runs)
     total = stop + 1

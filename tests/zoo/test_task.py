@@ -1,10 +1,13 @@
 """ZooTask: checkpoint round trip, optimisers and schedules, init schemes, freezing, per-group learning rates."""
 
+import csv
 import math
 
+import lightning as L
 import pytest
 import torch
 from lightning.pytorch.callbacks import ModelCheckpoint
+from lightning.pytorch.loggers import CSVLogger
 
 import zoo
 from zoo.checkpoint import SafeCheckpointIO
@@ -132,3 +135,30 @@ def test_task_applies_init_scheme():
     a = task(init="default").model.layers[1][0].weight.std().item()
     b = task(init="kaiming").model.layers[1][0].weight.std().item()
     assert b == pytest.approx(math.sqrt(2 / 288), rel=0.1) and abs(a - b) > 0.01
+
+
+class _LossLog(L.Callback):
+    """Every training batch's loss and size."""
+
+    def __init__(self):
+        self.weighted, self.sizes = [], []
+
+    def on_train_batch_end(self, trainer, pl_module, outputs, batch, batch_idx):
+        self.weighted.append(float(outputs["loss"]) * len(batch[1]))
+        self.sizes.append(len(batch[1]))
+
+
+def test_training_loss_epoch_mean_and_the_steps_that_log_it(tmp_path):
+    # The epoch mean is the size-weighted mean of every batch's loss (a last batch of 16 after ten of 32); the
+    # logger writes the step loss on its steps (every 4th) and the epoch mean once.
+    record = _LossLog()
+    trainer = quiet_trainer(max_epochs=1, log_every_n_steps=4, callbacks=[record],
+                            logger=CSVLogger(tmp_path, name="", version=""))
+    trainer.fit(task(), datamodule=BlobsDataModule(n=1008, batch_size=32))
+    mean = sum(record.weighted) / sum(record.sizes)
+    assert len(record.sizes) == 11 and record.sizes[-1] == 16
+    assert float(trainer.callback_metrics["train_loss_epoch"]) == pytest.approx(mean, rel=1e-5)
+    with open(tmp_path / "metrics.csv") as f:
+        rows = list(csv.DictReader(f))
+    assert [int(r["step"]) for r in rows if r["train_loss"]] == [3, 7]
+    assert [float(r["train_loss_epoch"]) for r in rows if r["train_loss_epoch"]] == pytest.approx([mean], rel=1e-5)

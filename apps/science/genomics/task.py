@@ -64,12 +64,9 @@ class ActivityTask(ZooTask):
         else:
             pred = self.standardised(x)
         loss = F.mse_loss(pred, (y - self.target_mean) / self.target_std)
-        self.log(f"{stage}_loss", loss, prog_bar=stage != "test", on_step=stage == "train", on_epoch=True,
-                 batch_size=len(y))
+        self.log_loss(stage, loss, len(y))
         if stage != "train":
-            metrics = self.stage_metrics[f"{stage}_"]
-            metrics.update(pred.float() * self.target_std + self.target_mean, y)
-            self.log_dict(metrics, prog_bar=stage == "val", on_epoch=True, on_step=False)
+            self.update_stage_metrics(stage, pred.float() * self.target_std + self.target_mean, y)
         return loss
 
     def predict_step(self, batch, batch_idx):
