@@ -3,6 +3,7 @@ full held-out evaluation (calibration, corruptions, attacks) at the end of fit."
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -59,6 +60,10 @@ class VisionTask(ClassificationTask):
         if not hasattr(datamodule, "test_x") or (self._trainer is not None and self.trainer.fast_dev_run):
             return {}  # a fast dev run checks the plumbing, not the model
         names = [str(n) for n in self.class_names]
-        result = evaluate(self, datamodule.test_x, datamodule.test_y, names, Path(run_dir),
-                          max_samples=self.hparams.eval_samples)
+        # In the precision the run trained in (bf16 autocast for bf16-mixed): the attacks' forward and backward
+        # passes are most of the evaluation's time, and the model was fitted at that precision anyway.
+        precision = self.trainer.precision_plugin.forward_context() if self._trainer is not None else nullcontext()
+        with precision:
+            result = evaluate(self, datamodule.test_x, datamodule.test_y, names, Path(run_dir),
+                              max_samples=self.hparams.eval_samples)
         return {"metrics": result["metrics"], "plots": result["plots"]}
