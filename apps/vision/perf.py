@@ -12,6 +12,7 @@ from __future__ import annotations
 import atexit
 import contextlib
 import io
+import logging
 import math
 import shutil
 import tempfile
@@ -83,18 +84,32 @@ class _PerfCLI(ZooCLI):
         pass
 
 
+@contextlib.contextmanager
+def quiet_lightning():
+    """Lightning's info lines (its handlers hold the real stderr, which redirect_stderr does not reach) hidden."""
+    loggers = [logging.getLogger(name) for name in ("lightning.pytorch", "lightning.fabric")]
+    levels = [lg.level for lg in loggers]
+    for lg in loggers:
+        lg.setLevel(logging.WARNING)
+    try:
+        yield
+    finally:
+        for lg, level in zip(loggers, levels):
+            lg.setLevel(level)
+
+
 def app_fit(config: Path, runs: Path, name: str, callbacks: list, *overrides: str) -> _PerfCLI:
     """Runs `zoo vision fit -c CONFIG --name NAME ...` in this process with ``callbacks`` added; its output hidden
     (the progress bar still draws: that is part of what the app costs)."""
     _PerfCLI.extra_callbacks = callbacks
-    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()), quiet_lightning():
         return _PerfCLI("vision", VisionTask, L.LightningDataModule,
                         args=["fit", "-c", str(config), "--runs_dir", str(runs), "--name", name, *overrides])
 
 
 def build(config: Path, runs: Path) -> tuple[VisionTask, L.LightningDataModule, str]:
     """The preset's task and data module, built by the app's own parser (nothing trained), and its precision."""
-    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()), quiet_lightning():
         cli = ZooCLI("vision", VisionTask, L.LightningDataModule, run=False,
                      args=["-c", str(config), "--runs_dir", str(runs), "--name", "build"])
     cli.datamodule.setup("fit")
