@@ -25,11 +25,13 @@ def kmer_ridge(train_seqs, y_train, val_seqs, y_val, test_seqs, y_test, k: int =
     eigval, eigvec = np.linalg.eigh(gram)
     proj = eigvec.T @ xty
 
-    def predict(alpha, seqs):
-        w = eigvec @ (proj / (eigval + alpha))
-        return (vec.transform(seqs) @ w) - mean_x @ w + mean_y
+    x_val, x_test = vec.transform(val_seqs), vec.transform(test_seqs)  # counted once, not once per alpha
 
-    best = max(alphas, key=lambda a: pearsonr(predict(a, val_seqs), y_val)[0])
-    pred = predict(best, test_seqs)
+    def predict(alpha, x_eval):
+        w = eigvec @ (proj / (eigval + alpha))
+        return (x_eval @ w) - mean_x @ w + mean_y
+
+    best = max(alphas, key=lambda a: pearsonr(predict(a, x_val), y_val)[0])
+    pred = predict(best, x_test)
     return {"pearson": float(pearsonr(pred, y_test)[0]), "spearman": float(spearmanr(pred, y_test)[0]),
             "alpha": best}
