@@ -235,7 +235,7 @@ def workloads(quick: bool = False) -> list[Workload]:
     # epochs): the time of one whole training, from the step time of each over the same window (the validation
     # passes, a few percent of an epoch, left out of both). The goal, 0.6x the time, is for CPUs with fast bf16.
     per_epoch = len(datamodule.train_dataloader())
-    epochs_now = int(cli_epochs(config))
+    epochs_now = cli_epochs(config)
     epochs_before = PREVIOUS_EPOCHS.get(config.name, epochs_now)
     fp32_flops = step_flops(task, datamodule, "32-true")
     auto = Pair("training time: preset now vs before", "trainings",
