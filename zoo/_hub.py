@@ -18,9 +18,8 @@ from safetensors import SafetensorError, safe_open
 from safetensors.torch import load_model, save_model
 
 from ._registry import create_model
-from .checkpoint import check_finite
 from .errors import InputError, RefusedFile
-from .safety import check_plain
+from .safety import check_finite, check_plain
 
 FORMAT = "zoo-suite"  # in config.json: only folders that say so may be replaced by save_pretrained
 MAX_PARAMETERS = 2_000_000_000  # a sanity bound on what a config.json may ask us to allocate

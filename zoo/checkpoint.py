@@ -16,8 +16,8 @@ from typing import Any
 import torch
 from lightning.pytorch.plugins.io import TorchCheckpointIO
 
-from .errors import Diverged, InputError
-from .safety import check_plain
+from .errors import InputError
+from .safety import check_finite, check_plain
 
 LIGHTNING_KEYS = ("_instantiator", "_class_path")  # Lightning's loading metadata: never used, never trusted
 
@@ -51,14 +51,6 @@ class SafeCheckpointIO(TorchCheckpointIO):
             message = str(e).split("\n")[0]
             raise InputError(f"cannot read checkpoint {path} (only weights and plain values load): "
                              f"{type(e).__name__}: {message}") from e
-
-
-def check_finite(state_dict: dict, path) -> None:
-    """Refuse to save weights holding NaN or infinity: a diverged run must not replace a good checkpoint."""
-    for name, tensor in state_dict.items():
-        if torch.is_tensor(tensor) and tensor.is_floating_point() and not torch.isfinite(tensor).all():
-            raise Diverged(f"not saving {path}: weight {name} holds NaN or infinity (training diverged; "
-                                     "the previous checkpoint is kept)")
 
 
 def task_hparams(checkpoint: dict, task_class, path) -> dict[str, Any]:

@@ -16,7 +16,7 @@ from typing import Any
 
 import yaml
 
-from .errors import InputError, RefusedFile
+from .errors import Diverged, InputError, RefusedFile
 
 MAX_DEPTH = 32  # plain data nested deeper than this is not something we wrote
 CLASS_KEYS = ("class_path", "_class_path", "_instantiator", "__class__", "__reduce__")
@@ -158,3 +158,13 @@ def _strings(value, depth: int = 0) -> Iterator[str]:
     elif isinstance(value, list):
         for item in value:
             yield from _strings(item, depth + 1)
+
+
+def check_finite(state_dict: dict, path) -> None:
+    """Refuse to save weights holding NaN or infinity: a diverged run must not replace a good checkpoint."""
+    import torch  # here, so that reading configs stays free of it
+
+    for name, tensor in state_dict.items():
+        if torch.is_tensor(tensor) and tensor.is_floating_point() and not torch.isfinite(tensor).all():
+            raise Diverged(f"not saving {path}: weight {name} holds NaN or infinity (training diverged; "
+                       "the previous checkpoint is kept)")

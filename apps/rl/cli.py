@@ -1,4 +1,5 @@
-"""`zoo rl train -c CONFIG [--field value ...]`, `zoo rl arena GAME A B`, `zoo rl play GAME --ckpt DIR`.
+"""`zoo rl train -c CONFIG [--field value ...]`, `zoo rl arena GAME A B`, `zoo rl play GAME --ckpt DIR`,
+`zoo rl uci --ckpt DIR` (the chess model as a UCI engine).
 
 Players for the arena: random, win-block, alphabeta-K, perfect (tic-tac-toe), stockfish[-SKILL] (chess), or a model
 folder (a run's ``model/``), optionally with ``+mctsN`` for N simulations of search, e.g. ``runs/rl/ttt/model+mcts50``.
@@ -7,6 +8,7 @@ folder (a run's ``model/``), optionally with ``+mctsN`` for N simulations of sea
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from jsonargparse import ActionConfigFile, ArgumentParser
@@ -131,6 +133,28 @@ def play_main(argv: list[str]) -> int:
     human = HumanPlayer(game)
     result = play_match(game, human, machine, 1) if not args.second else play_match(game, machine, human, 1)
     print(result.line())
+    return 0
+
+
+def uci_main(argv: list[str]) -> int:
+    from .games import make_game
+    from .network import Evaluator
+    from .uci import Engine, serve, write_line
+
+    ap = argparse.ArgumentParser(prog="zoo rl uci", description="The chess model and its search as a UCI engine: "
+                                 "give this command to a chess GUI or tournament manager as the engine to run.")
+    ap.add_argument("--ckpt", required=True, help="a chess model folder (a run's model/, e.g. runs/rl/chess/model)")
+    ap.add_argument("--simulations", type=int, default=200,
+                    help="search per move when `go` gives no time or node limit (the Simulations option)")
+    ap.add_argument("--seed", type=int, default=0)
+    args = ap.parse_args(argv)
+    positive("--simulations", args.simulations)
+    if not Path(args.ckpt).is_dir():
+        raise InputError(f"--ckpt {args.ckpt}: no such model folder (give a chess run's model/ folder)")
+    game = make_game("chess")
+    evaluate = Evaluator(game, load_model_for(args.ckpt, game), precision="auto")
+    # readline, not iteration: iterating a pipe waits for a whole buffer, and a GUI waits for our answer
+    serve(Engine(evaluate, args.simulations, write_line, seed=args.seed), iter(sys.stdin.readline, ""))
     return 0
 
 

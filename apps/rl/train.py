@@ -30,9 +30,10 @@ from .checks import check_settings
 from .evaluate import evaluate_agent, ladder, plot_elo
 from .games import make_game
 from .mcts import SearchSettings
-from .network import Evaluator, PolicyValueTask, board_kwargs
+from .network import Evaluator, board_kwargs
 from .players import NetworkPlayer
 from .selfplay import Positions, Schedule, play_games, worker_play
+from .task import PolicyValueTask
 
 
 @dataclass

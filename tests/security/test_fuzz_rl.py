@@ -16,8 +16,8 @@ from apps.rl.chess_data import read_pgn, read_puzzles
 from apps.rl.cli import make_player
 from apps.rl.games import make_game
 from apps.rl.games.chess_game import NUM_PLANES, Chess
-from apps.rl.network import unpack_bits
 from apps.rl.player_spec import MAX_DEPTH, MAX_SIMULATIONS, MAX_SKILL, PlayerSpec, parse_player_spec
+from apps.rl.task import unpack_bits
 
 SETTINGS = settings(max_examples=300, deadline=None, database=None)  # 1-4 s each: bounded for CI
 

@@ -202,7 +202,7 @@ def test_real_puzzles_and_games_load():
     (_, moves, _, legal), stats = read_pgn([SHARED / "lichess_DannyTheDonkey_2019-01-29.pgn"], max_games=5)
     assert stats["games"] == 5 and len(moves) > 100
     # Every move played is among the legal moves stored beside it (what the supervised loss normalises over).
-    from apps.rl.network import unpack_bits
+    from apps.rl.task import unpack_bits
 
     mask = unpack_bits(torch.from_numpy(legal), Chess.num_actions).numpy()
     assert mask[np.arange(len(moves)), moves].all() and (mask.sum(1) < 219).all()
