@@ -109,7 +109,7 @@ class ZooModel(nn.Module):
             raise ValueError(f"{want}; got dtype {x.dtype}")
         if x.dim() == 2 and x.shape[1] == 0:
             raise ValueError(f"{want}; got an empty sequence, shape {tuple(x.shape)}")
-        if x.numel():
+        if x.numel() and not (torch.compiler.is_compiling() or torch.compiler.is_exporting()):  # traced: no values
             lo, hi = torch.stack(torch.aminmax(x)).tolist()  # one reduction, one device sync (decoding's hot path)
             if lo < 0 or hi >= vocab:
                 raise ValueError(f"{want}; got ids from {lo} to {hi}")

@@ -35,7 +35,12 @@ def _constant(build):
         with torch.inference_mode(False):
             return build(n, k).to(device, torch.float32)
 
-    return cached
+    def matrix(n: int, k: int, device: torch.device) -> torch.Tensor:
+        if torch.compiler.is_compiling() or torch.compiler.is_exporting():
+            return build(n, k).to(device, torch.float32)  # a tracer's fake tensor must never enter the cache
+        return cached(n, k, device)
+
+    return matrix
 
 
 def _angles(rows: torch.Tensor, n: int) -> torch.Tensor:

@@ -68,6 +68,11 @@ def dispatch(argv: list[str]) -> int:
     p.add_argument("--apps", help="comma-separated app names (default: all installed)")
     p.add_argument("--no-lessons", action="store_true", help="skip the quick sweep and leaderboard")
     p.add_argument("--record", action="store_true", help="also write results/demo.json (the README's step times)")
+    p = sub.add_parser("export", help="a run's model as ONNX, checked in onnxruntime (needs onnx, onnxruntime, "
+                       "onnxscript: pip install 'zoo-suite[export]')")
+    p.add_argument("run_dir", help="a run folder (its model/ is exported) or a model folder")
+    p.add_argument("--format", default="onnx", help="onnx (the only one)")
+    p.add_argument("--out", help="where to write (default: RUN_DIR/export/onnx)")
     add_lesson_parsers(sub)
     add_bench_parser(sub)
     add_perf_parser(sub)
@@ -91,6 +96,10 @@ def dispatch(argv: list[str]) -> int:
         from zoo.runtime.perf_run import main as perf_main
 
         return perf_main(args, apps)
+    if args.command == "export":
+        from zoo.runtime.export_run import main as export_main
+
+        return export_main(args)
     if args.command == "models":
         Console().print(models_table(args.pattern, args.kind))
         return 0

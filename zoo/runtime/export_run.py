@@ -1,0 +1,160 @@
+"""`zoo export RUN_DIR --format onnx`: a run's model as ONNX files anyone can run without PyTorch.
+
+The folder it writes (``RUN_DIR/export/onnx`` unless ``--out``) holds the ONNX file(s), what the inputs need (the
+tokenizer, the image normalisation: copied from the model folder), ``export.json`` (names, shapes, the check) and
+a README. Every file is run in onnxruntime on held-out inputs (the ones the run saved in its model folder, else
+random inputs of the model's shape, as the README says) and compared with PyTorch.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import torch
+from rich.console import Console
+from rich.table import Table
+
+from .. import from_pretrained
+from .._hub import CONFIG
+from ..errors import InputError
+from ..export import TOLERANCE, CannotExport, Graph, export_graph, graphs, max_difference
+from ..outputs import write_json
+
+EXAMPLES = "examples.safetensors"  # held-out model inputs a run saves beside its weights ("inputs": (N, ...))
+PREPROCESSING = "preprocessing.json"  # what an image model expects of its pixels ({"mean", "std", ...})
+CARRIED = ("tokenizer.json", PREPROCESSING)  # files an exported model needs beside it
+TRACE_ROWS = 2  # the trace's batch; the check runs on all the examples, so the dynamic batch is exercised
+
+
+def model_folder(path: Path) -> Path:
+    """A run folder's ``model/``, or ``path`` itself when it is a model folder; an InputError otherwise."""
+    for folder in (path / "model", path):
+        if (folder / CONFIG).is_file():
+            return folder
+    raise InputError(f"{path}: no model folder here (expected {path / 'model' / CONFIG} from a finished run, or a "
+                     f"folder written by zoo.save_pretrained)")
+
+
+def examples_for(folder: Path, config: dict, rows: int = 6) -> tuple[torch.Tensor, str]:
+    """Held-out inputs saved by the run, else random ones of the model's input shape; and which they are."""
+    saved = folder / EXAMPLES
+    if saved.is_file():
+        from safetensors.torch import load_file
+
+        return load_file(str(saved))["inputs"][:rows], "held-out inputs the run saved (its test split)"
+    return random_inputs(config, rows), "random inputs of the model's input shape (the run saved no examples)"
+
+
+def random_inputs(config: dict, rows: int) -> torch.Tensor:
+    """A batch shaped as the model's kind and config say (the zoo contract, ``zoo._registry.KINDS``)."""
+    g = torch.Generator().manual_seed(0)
+    kind, channels = config.get("in_kind"), config.get("in_channels", 1)
+    if kind == "image":
+        size = config.get("image_size", 32)
+        return torch.rand(rows, channels, size, size, generator=g)
+    if kind == "sequence":
+        return torch.randn(rows, 64, channels, generator=g)
+    if kind in ("tokens", "seq2seq"):
+        return torch.randint(3, config["vocab_size"], (rows, 12), generator=g)
+    if kind == "field":
+        grid = (64,) if config.get("ndim", 1) == 1 else (32, 32)
+        return torch.randn(rows, channels, *grid, generator=g)
+    if kind == "board":
+        return torch.randint(0, 2, (rows, channels, *config["board_size"]), generator=g).float()
+    raise InputError(f"no ONNX export for in_kind={kind!r}")
+
+
+def check_inputs(graph: Graph, model, examples: torch.Tensor) -> dict[str, torch.Tensor]:
+    """The graph's inputs for the held-out ``examples``: the examples themselves, or for a decoder step the
+    state its encoder gives them after one token."""
+    if graph.name != "decoder_step":
+        return {next(iter(graph.inputs)): examples}
+    with torch.no_grad():
+        state = model.encode(examples)
+        prev = torch.full((examples.shape[0],), model.bos_id, dtype=torch.long)
+        _, state = model.decode_step(prev, state)
+        prev = torch.full_like(prev, model.eos_id)
+    return {"prev_tokens": prev, **{k: state[k] for k in graph.inputs if k != "prev_tokens"}}
+
+
+def export_run(path: Path, out: Path | None = None) -> dict:
+    """Export the model of ``path`` (a run or a model folder), check every file; the summary as a dict."""
+    folder = model_folder(Path(path))
+    out = Path(out) if out else (folder.parent / "export" / "onnx" if folder.name == "model" else folder / "onnx")
+    model = from_pretrained(folder).eval()
+    examples, source = examples_for(folder, model.config)
+    normalisation = read_normalisation(folder)
+    try:
+        parts = graphs(model, examples[:TRACE_ROWS], normalisation)
+    except CannotExport as e:
+        raise InputError(f"cannot export {folder}: {e}") from None
+    out.mkdir(parents=True, exist_ok=True)
+    files = {}
+    for graph in parts:
+        file = export_graph(graph, out)
+        diff = max_difference(graph, file, check_inputs(graph, model, examples))
+        files[file.name] = {**graph.signature(), "max_abs_difference": diff, "within_tolerance": diff <= TOLERANCE}
+    carried = [name for name in CARRIED if (folder / name).is_file()]
+    for name in carried:
+        shutil.copy2(folder / name, out / name)
+    summary = {"model": model.config["name"], "kind": model.config["in_kind"], "from": str(folder),
+               "checked_on": f"{len(examples)} {source}", "tolerance": TOLERANCE, "files": files,
+               "carried": carried, "normalisation_inside": bool(normalisation and model.config["in_kind"] == "image")}
+    write_json(out / "export.json", summary)
+    (out / "README.md").write_text(readme(summary))
+    return {**summary, "out": str(out)}
+
+
+def read_normalisation(folder: Path) -> dict | None:
+    path = folder / PREPROCESSING
+    if not path.is_file():
+        return None
+    try:
+        data = json.loads(path.read_text())
+        return {"mean": [float(v) for v in data["mean"]], "std": [float(v) for v in data["std"]]}
+    except (ValueError, KeyError, TypeError) as e:
+        raise InputError(f"{path}: expected {{\"mean\": [...], \"std\": [...]}} ({e})") from None
+
+
+def readme(summary: dict) -> str:
+    """The export folder's README: what each file takes and gives, and how to run it."""
+    lines = [f"# {summary['model']} as ONNX", "",
+             f"Exported by `zoo export` from `{summary['from']}`; checked in onnxruntime against PyTorch on "
+             f"{summary['checked_on']} (max abs difference below {summary['tolerance']:g} counts as the same).", ""]
+    if summary["normalisation_inside"]:
+        lines += ["The image normalisation is inside the graph: feed pixels scaled to [0, 1].", ""]
+    if summary["carried"]:
+        lines += [f"Beside it: {', '.join(summary['carried'])}.", ""]
+    for name, info in summary["files"].items():
+        lines += [f"## {name}", "", f"max abs difference: {info['max_abs_difference']:.3g}", "",
+                  "| | name | shape | dtype |", "|---|---|---|---|"]
+        for role in ("inputs", "outputs"):
+            lines += [f"| {role[:-1]} | {n} | {s['shape']} | {s['dtype']} |" for n, s in info[role].items()]
+        lines.append("")
+    first = next(iter(summary["files"]))
+    lines += ["## Run it", "", "```python", "import onnxruntime as ort",
+              f"session = ort.InferenceSession('{first}')",
+              "outputs = session.run(None, {name: array for the inputs above})", "```"]
+    if "decoder_step.onnx" in summary["files"]:
+        lines += ["", "Decoding: run the encoder once, then the step with `prev_tokens` = BOS and the encoder's "
+                  "outputs as the state; feed each step's `new.*` outputs back as the next step's state."]
+    return "\n".join(lines) + "\n"
+
+
+def main(args) -> int:
+    if args.format != "onnx":
+        raise InputError(f"--format {args.format}: only onnx is supported")
+    summary = export_run(Path(args.run_dir), Path(args.out) if args.out else None)
+    table = Table(title=f"zoo export: {summary['model']} ({summary['kind']}) -> {summary['out']}")
+    for column in ("file", "inputs", "outputs", "max abs diff", f"≤ {TOLERANCE:g}"):
+        table.add_column(column)
+    for name, info in summary["files"].items():
+        table.add_row(name, ", ".join(info["inputs"])[:60], ", ".join(info["outputs"])[:60],
+                      f"{info['max_abs_difference']:.2e}", "yes" if info["within_tolerance"] else "NO")
+    console = Console()
+    console.print(table)
+    console.print(f"checked on {summary['checked_on']}; wrote {summary['out']}/"
+                  f"{{{', '.join([*summary['files'], *summary['carried'], 'export.json', 'README.md'])}}}")
+    return 0 if all(info["within_tolerance"] for info in summary["files"].values()) else 1
