@@ -25,7 +25,7 @@ LIGHTNING_CLASSES = {
     "lightning.pytorch.callbacks." + n for n in (
         "EarlyStopping", "LearningRateMonitor", "RichProgressBar", "TQDMProgressBar", "ModelSummary",
         "RichModelSummary", "StochasticWeightAveraging", "Timer")
-} | {"lightning.pytorch.loggers." + n for n in ("CSVLogger", "TensorBoardLogger")}
+} | {"lightning.pytorch.loggers." + n for n in ("CSVLogger", "TensorBoardLogger", "MLFlowLogger", "WandbLogger")}
 OWN_PREFIXES = ("zoo.", "apps.")
 RUN_NAME = re.compile(r"[A-Za-z0-9._-]+")
 MARKER = ".zoo-suite"  # in every run folder and model folder this tool wrote: only those may be replaced

@@ -3,6 +3,7 @@ full held-out evaluation (calibration, corruptions, attacks) at the end of fit."
 
 from __future__ import annotations
 
+import json
 from contextlib import nullcontext
 from pathlib import Path
 from typing import Any
@@ -45,6 +46,15 @@ class VisionTask(ClassificationTask):
     def class_names(self) -> list[str]:
         spec = self.hparams.data_spec or {}
         return list(spec.get("class_names") or range(self.num_classes))
+
+    def pretrained_files(self) -> dict[str, str]:
+        """``preprocessing.json`` beside the weights: what the model expects of an image (its normalisation, size,
+        channels) and what its outputs mean (class names), for `zoo export`, `zoo serve` and anyone's own code."""
+        spec = self.hparams.get("data_spec") or {}
+        return {"preprocessing.json": json.dumps({
+            "pixels": "[0, 1], (B, C, H, W)", "mean": self.mean.flatten().tolist(), "std": self.std.flatten().tolist(),
+            "image_size": spec.get("image_size"), "in_channels": int(self.model.config.get("in_channels", 1)),
+            "class_names": [str(c) for c in self.class_names]}, indent=2) + "\n"}
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """[0, 1] images (B, C, H, W) -> logits (B, K)."""

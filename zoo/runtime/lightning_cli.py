@@ -102,8 +102,11 @@ class ZooCLI(LightningCLI):
         trainer_cfg = self._get(self.config_init, "trainer", default={})
         if not trainer_cfg.get("default_root_dir"):
             kwargs["default_root_dir"] = str(run_dir)
-        if trainer_cfg.get("logger") in (None, True):
+        logger = trainer_cfg.get("logger")
+        if logger in (None, True):
             kwargs["logger"] = self._loggers(run_dir)
+        elif logger is not False:  # the user's tracker (MLflow, W&B, ...) beside the CSV the run's report reads
+            kwargs["logger"] = [*(logger if isinstance(logger, list) else [logger]), self._loggers(run_dir)[0]]
         callbacks = list(trainer_cfg.get("callbacks") or [])
         callbacks.append(StopOnNonFinite(self.model.monitor))
         if trainer_cfg.get("enable_checkpointing") is not False:
