@@ -41,6 +41,8 @@ def sources(folder: str) -> list[Path]:
 
 
 def layer(module: str) -> str:
+    if module == "zoo.__main__":
+        return "zoo.runtime"  # `python -m zoo`: the command line's entry point, as the `zoo` script is
     for prefix in ("zoo.runtime", "zoo.lessons", *APPS):
         if module == prefix or module.startswith(prefix + "."):
             return prefix

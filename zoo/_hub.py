@@ -3,11 +3,16 @@
 A folder may come from a stranger, so loading reads it as data: ``config.json`` must hold plain values and a
 registered model name (nothing is imported), and the architecture it describes is first built on the ``meta``
 device and checked against the shapes in the safetensors header, so a tampered size cannot allocate memory.
+A Hub id (``owner/name``) is fetched into the local Hugging Face cache, data files only (no code, no
+pickles), and that folder is then loaded with the same checks. The model card is written by ``_card``.
 """
 
 from __future__ import annotations
 
+import importlib
 import json
+import os
+import re
 import shutil
 import tempfile
 from pathlib import Path
@@ -17,6 +22,8 @@ import torch.nn as nn
 from safetensors import SafetensorError, safe_open
 from safetensors.torch import load_model, save_model
 
+from . import _card
+from ._card import check_card, model_card
 from ._registry import create_model
 from .errors import InputError, RefusedFile
 from .safety import check_finite, check_plain
@@ -25,14 +32,22 @@ FORMAT = "zoo-suite"  # in config.json: only folders that say so may be replaced
 MAX_PARAMETERS = 2_000_000_000  # a sanity bound on what a config.json may ask us to allocate
 
 WEIGHTS, CONFIG, CARD = "model.safetensors", "config.json", "README.md"
+# A Hub model id as the Hub allows it: owner/name, each part of letters, digits, "_", "." and "-", starting
+# and ending with a letter, digit or "_", at most 96 characters, no "--" or ".."; anything else is a path.
+HUB_ID = re.compile(r"(?!.*(--|\.\.))\w(?:[\w.-]{0,94}\w)?/\w(?:[\w.-]{0,94}\w)?", re.ASCII)
+# What a Hub download may fetch: data files, never code (*.py) or pickles (*.bin, *.pt, *.pkl).
+HUB_FILES = [CONFIG, WEIGHTS, CARD, "*.json", "*.txt"]
 
 
 def save_pretrained(model: nn.Module, directory: str | Path, metrics: dict | None = None,
-                    notes: str = "", extra_files: dict[str, str] | None = None) -> Path:
+                    notes: str = "", extra_files: dict[str, str] | None = None,
+                    card: dict | None = None) -> Path:
     """Write ``model`` to ``directory``, with ``extra_files`` (file name -> text, e.g. a tokenizer) beside it.
-    The folder is assembled beside it and swapped in at the end, so a crash midway leaves any earlier version
-    intact."""
+    ``card`` is what the caller knows about the data and task, for the model card's Hub header: datasets,
+    dataset_name, license, task, tags (``zoo._card.CARD_KEYS``). The folder is assembled beside it and
+    swapped in at the end, so a crash midway leaves any earlier version intact."""
     directory = Path(directory)
+    card = check_card(card)  # before anything is written
     if directory.exists() and any(directory.iterdir()) and not _written_here(directory):
         raise RefusedFile(f"{directory} exists and is not a model folder written by zoo-suite ({CONFIG} without "
                           f'"format": "{FORMAT}"); refusing to replace it: save somewhere else or move it away')
@@ -45,7 +60,7 @@ def save_pretrained(model: nn.Module, directory: str | Path, metrics: dict | Non
         save_model(model, str(tmp / WEIGHTS))  # handles tied weights (shared tensors)
         meta = {"format": FORMAT, "config": config, "num_parameters": n_params, "metrics": metrics or {}}
         (tmp / CONFIG).write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n")
-        (tmp / CARD).write_text(_model_card(config, n_params, metrics or {}, notes))
+        (tmp / CARD).write_text(model_card(config, n_params, metrics or {}, notes, card), encoding="utf-8")
         for name, text in (extra_files or {}).items():
             (tmp / name).write_text(text, encoding="utf-8")
         old = directory.with_name(directory.name + ".old")
@@ -112,11 +127,12 @@ def build_checked(name: str, config: dict, weights: Path) -> nn.Module:
     return create_model(name, **config)
 
 
-def from_pretrained(directory: str | Path, num_outputs: int | None = None, **overrides) -> nn.Module:
-    """Rebuild and load a model saved by ``save_pretrained``. ``num_outputs`` different from the saved one
+def from_pretrained(id_or_folder: str | Path, num_outputs: int | None = None, **overrides) -> nn.Module:
+    """Rebuild and load a model saved by ``save_pretrained``, from a local folder or a Hugging Face Hub id
+    (``owner/name``, fetched to the local Hugging Face cache). ``num_outputs`` different from the saved one
     loads the backbone and gives the model a fresh head (fine-tuning); other ``overrides`` change settings
     that do not touch the weights (e.g. dropout)."""
-    directory = Path(directory)
+    directory = resolve(id_or_folder)
     config = dict(read_config(directory)["config"])
     name = config.pop("name")
     weights = directory / WEIGHTS
@@ -134,14 +150,55 @@ def from_pretrained(directory: str | Path, num_outputs: int | None = None, **ove
     return model
 
 
-def _model_card(config: dict, n_params: int, metrics: dict, notes: str) -> str:
-    lines = [f"# {config['name']}", "", f"A zoo-suite model with {n_params:,} parameters.", ""]
-    if notes:
-        lines += [notes, ""]
-    lines += ["## Load it", "", "```python", "import zoo", "model = zoo.from_pretrained('path/to/this/folder')",
-              "```", "", "## Config", "", "| argument | value |", "|---|---|"]
-    lines += [f"| {k} | {v} |" for k, v in config.items()]
-    if metrics:
-        lines += ["", "## Metrics", "", "| metric | value |", "|---|---|"]
-        lines += [f"| {k} | {v:.4g} |" if isinstance(v, float) else f"| {k} | {v} |" for k, v in metrics.items()]
-    return "\n".join(lines) + "\n"
+# -- models on the Hugging Face Hub -----------------------------------------------------------------------
+def resolve(id_or_folder: str | Path) -> Path:
+    """The local folder to load: ``id_or_folder`` itself, unless it is a string that names no local path and
+    looks like a Hub id; then the Hub's files, fetched (data files only) into the local Hugging Face cache.
+    A ``Path`` is always local."""
+    if isinstance(id_or_folder, str) and not Path(id_or_folder).exists() and is_hub_id(id_or_folder):
+        return download(id_or_folder)
+    return Path(id_or_folder)
+
+
+def is_hub_id(text: str) -> bool:
+    return bool(HUB_ID.fullmatch(text)) and not text.endswith(".git")
+
+
+def download(repo_id: str) -> Path:
+    """The snapshot folder of ``repo_id`` in the local Hugging Face cache, fetching what is missing (only
+    ``HUB_FILES``); errors say how to get the model another way."""
+    hub = _card.huggingface_hub()  # looked up here, so a test can make it missing
+    if hub is None:
+        raise InputError(f"{repo_id!r} is not a local folder; to fetch it from the Hugging Face Hub, "
+                         "`pip install huggingface_hub` (or zoo-suite[hub]), or pass a local model folder")
+    utils = importlib.import_module("huggingface_hub.utils")
+    try:
+        return Path(hub.snapshot_download(repo_id, allow_patterns=HUB_FILES, local_files_only=_offline()))
+    except (utils.LocalEntryNotFoundError, *_connection_errors()) as e:
+        raise InputError(
+            f"{repo_id!r} is not a local folder, and as a Hugging Face Hub model it is not in the local "
+            "Hugging Face cache and there is no network (or HF_HUB_OFFLINE is set). Get it on a machine with "
+            f"network with `huggingface-cli download {repo_id}` (`hf download {repo_id}` in huggingface_hub "
+            "1.0 and later) and copy that cache here, or pass a local model folder") from e
+    except (utils.HfHubHTTPError, utils.HFValidationError) as e:
+        first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        raise InputError(f"{repo_id!r} is not a local folder, and the Hugging Face Hub did not serve it as a "
+                         f"model: {first}") from e
+
+
+def _offline() -> bool:
+    """HF_HUB_OFFLINE as it is now: huggingface_hub reads it once, when first imported."""
+    return os.environ.get("HF_HUB_OFFLINE", "").upper() in ("1", "ON", "YES", "TRUE")
+
+
+def _connection_errors() -> tuple[type[BaseException], ...]:
+    """What a lost network raises, from whichever HTTP client huggingface_hub uses (httpx since 1.0, requests
+    before)."""
+    errors: list[type[BaseException]] = [ConnectionError, TimeoutError]
+    clients = (("httpx", ("TransportError",)), ("requests.exceptions", ("ConnectionError", "Timeout")))
+    for module, names in clients:
+        try:
+            errors += [getattr(importlib.import_module(module), n) for n in names]
+        except (ImportError, AttributeError):
+            continue
+    return tuple(errors)

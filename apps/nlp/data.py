@@ -125,6 +125,19 @@ class TranslationDataModule(L.LightningDataModule):
         return {"vocab_size": tok.get_vocab_size(), "pad_id": tok.token_to_id(PAD), "bos_id": tok.token_to_id(BOS),
                 "eos_id": tok.token_to_id(EOS)}
 
+    def card_data(self) -> dict:
+        """What the model card says about the corpus read: name and licence (README, "Data and credits")."""
+        hp, path = self.hparams, Path(self.hparams.corpus)
+        if hp.corpus == "generated":
+            name, licence = "generated English-French sentences (zoo-suite's grammar)", "mit"
+        elif path.is_dir():
+            name, licence = "Multi30k English-French", "other"  # non-commercial research and education only
+        elif hp.french:
+            name, licence = f"aligned English-French files {path.name} and {Path(hp.french).name}", "other"
+        else:
+            name, licence = f"Tatoeba English-French pairs ({path.name})", "cc-by-2.0"
+        return {"dataset_name": name, "license": licence, "task": "translation"}
+
     def references(self, split: str) -> tuple[list[str], list[list[str]]]:
         """Unique source sentences of a split and, for each, all its references (for multi-reference BLEU)."""
         refs = group_by_source(self.splits[split])

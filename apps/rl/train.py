@@ -309,7 +309,7 @@ def finish(s: Settings, run_dir: Path, task: PolicyValueTask, history: list, sec
     matches = evaluate_agent(game, evaluate, ladder(game, s.seed + 7), s.final_eval_games, s.eval_simulations,
                              seed=s.seed + 7)
     plot = plot_elo(history, run_dir / "plots" / "elo.png", f"{s.game}: raw policy vs the ladder")
-    save_pretrained(task.model, run_dir / "model", notes=f"Self-play on {s.game}.")
+    save_pretrained(task.model, run_dir / "model", notes=f"Self-play on {s.game}.", card=model_card(s))
     record = run_record(s, run_dir, task, history, seconds, matches, [str(plot.relative_to(run_dir))] if plot else [])
     if s.puzzles:
         from .chess_data import read_puzzles, solve_rate
@@ -324,6 +324,17 @@ def finish(s: Settings, run_dir: Path, task: PolicyValueTask, history: list, sec
         console.print("  " + m.line())
     console.print(f"wrote {path}, {run_dir / 'model'}" + "".join(f", {run_dir / p}" for p in record.plots))
     return record.to_dict()
+
+
+def model_card(s: Settings) -> dict:
+    """The model card's data: self-play (our code's licence), or for chess with a warm start the lichess
+    games it learned from (CC0, database.lichess.org)."""
+    card = {"task": "reinforcement-learning", "tags": ["reinforcement-learning", "self-play", s.game],
+            "license": "mit"}
+    if s.game == "chess" and s.warm_start_pgn:
+        card.update(datasets=["Lichess/standard-chess-games"], dataset_name="lichess games",
+                    license="cc0-1.0")
+    return card
 
 
 def run_record(s: Settings, run_dir: Path, task: PolicyValueTask, history: list, seconds: float,

@@ -137,6 +137,11 @@ class ImageDataModule(L.LightningDataModule):
     def predict_dataloader(self):
         return self.test_dataloader()
 
+    def card_data(self) -> dict:
+        """What the model card says about the images (``zoo.save_pretrained``'s ``card``): here a source
+        whose licence we do not know (a subclass that knows better says so)."""
+        return {"dataset_name": self.name, "license": "other", "task": "image-classification"}
+
     def baseline(self) -> dict:
         """Multinomial logistic regression on raw pixels (up to 10,000 training images), same test split. Computed
         once per process for the same data (a sweep's trials share it: it took seconds of each trial)."""
@@ -184,6 +189,11 @@ class DigitsDataModule(ImageDataModule):
         digits = load_digits()
         x = torch.tensor(digits.images, dtype=torch.float32).unsqueeze(1) / 16.0  # (N, 1, 8, 8) in [0, 1]
         return x, torch.tensor(digits.target, dtype=torch.int64), None, None
+
+    def card_data(self) -> dict:
+        """scikit-learn's copy of the UCI data set, CC BY 4.0 (README, "Data and credits")."""
+        name = "scikit-learn digits (UCI handwritten digits)"
+        return {**super().card_data(), "dataset_name": name, "license": "cc-by-4.0"}
 
 
 FASHION_DIR = "/usr/share/datasets/fashion-mnist"
@@ -243,6 +253,11 @@ class FashionMNISTDataModule(ImageDataModule):
         tx, ty, vx, vy = (read_idx(self.root / f) for f in FASHION_FILES)
         return (tx.unsqueeze(1).float() / 255, ty.long(), vx.unsqueeze(1).float() / 255, vy.long())
 
+    def card_data(self) -> dict:
+        """Zalando's files, MIT licence; the same data is on the Hub as zalando-datasets/fashion_mnist."""
+        return {**super().card_data(), "dataset_name": "Fashion-MNIST",
+                "datasets": ["zalando-datasets/fashion_mnist"], "license": "mit"}
+
 
 class TorchvisionDataModule(ImageDataModule):
     """torchvision's MNIST or CIFAR-10 files already present in ``root`` (nothing is downloaded)."""
@@ -280,3 +295,10 @@ class TorchvisionDataModule(ImageDataModule):
             return x.float() / 255, torch.as_tensor(np.asarray(ds.targets)).long()
 
         return (*tensors(train), *tensors(test))
+
+    def card_data(self) -> dict:
+        """torchvision's files of a data set also on the Hub; we know the licence of neither (README, "Data
+        and credits")."""
+        hub_ids = {"mnist": ("MNIST", "ylecun/mnist"), "cifar10": ("CIFAR-10", "uoft-cs/cifar10")}
+        name, hub_id = hub_ids[self.name]
+        return {**super().card_data(), "dataset_name": name, "datasets": [hub_id]}

@@ -31,7 +31,8 @@ def finish_run(app: str, run_dir: Path, trainer: L.Trainer, task, datamodule, te
     test.update({k: float(v) for k, v in extra.get("metrics", {}).items()})
     plots += extra.get("plots", [])
     save_pretrained(task.model, run_dir / "model", metrics=test,
-                    notes=f"Trained by the `{app}` app, run `{run_dir.name}`.", extra_files=task.pretrained_files())
+                    notes=f"Trained by the `{app}` app, run `{run_dir.name}`.",
+                    extra_files=task.pretrained_files(), card=card_data(app, datamodule))
     record = run_record(app, run_dir, trainer, task, datamodule, test, plots, timer, csv_logs)
     record.write(run_dir)
     print_summary(record, console)
@@ -85,6 +86,15 @@ def baseline(datamodule):
     method = getattr(datamodule, "baseline", None)
     payload = method() if callable(method) else None
     return baseline_from(payload, f"{type(datamodule).__name__}.baseline()") if payload else None
+
+
+def card_data(app: str, datamodule) -> dict:
+    """What the model card says about the data: the data module's optional ``card_data()`` (datasets,
+    licence, task; see ``zoo.save_pretrained``), tagged with the app. Without one the card names no data."""
+    method = getattr(datamodule, "card_data", None)
+    card = dict(method()) if callable(method) else {}
+    card["tags"] = [*card.get("tags", []), app.replace("/", "-")]
+    return card
 
 
 def print_summary(record: RunRecord, console: Console | None = None) -> None:
