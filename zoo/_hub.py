@@ -32,6 +32,7 @@ FORMAT = "zoo-suite"  # in config.json: only folders that say so may be replaced
 MAX_PARAMETERS = 2_000_000_000  # a sanity bound on what a config.json may ask us to allocate
 
 WEIGHTS, CONFIG, CARD = "model.safetensors", "config.json", "README.md"
+EXAMPLES = "examples.safetensors"  # a few held-out model inputs a run saves beside its weights ("inputs": (N, ...))
 # A Hub model id as the Hub allows it: owner/name, each part of letters, digits, "_", "." and "-", starting
 # and ending with a letter, digit or "_", at most 96 characters, no "--" or ".."; anything else is a path.
 HUB_ID = re.compile(r"(?!.*(--|\.\.))\w(?:[\w.-]{0,94}\w)?/\w(?:[\w.-]{0,94}\w)?", re.ASCII)

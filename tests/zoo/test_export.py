@@ -2,6 +2,7 @@
 (max abs difference <= 1e-4 in fp32), on a batch of another size than the trace's."""
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -110,3 +111,22 @@ def test_what_cannot_export_says_why(tmp_path):
         export_run(folder.parent)
     with pytest.raises(InputError, match="no model folder here"):
         export_run(tmp_path / "nowhere")
+
+
+@pytest.mark.parametrize("app_name, preset", [("vision", "apps/vision/configs/digits_quick.yaml"),
+                                              ("science/pde", "apps/science/pde/configs/burgers_quick.yaml")])
+def test_a_finished_run_exports_with_its_held_out_inputs(tmp_path, app_name, preset):
+    """A real (tiny) run: its model folder holds held-out inputs, on which the export is traced and checked."""
+    from zoo.runtime.apps import discover_apps
+
+    app = discover_apps()[app_name]
+    app.main(["fit", "-c", str(Path(__file__).parents[2] / preset),
+              "--name", "run", "--runs_dir", str(tmp_path), "--trainer.max_epochs", "1",
+              "--trainer.limit_train_batches", "2", "--trainer.limit_val_batches", "1",
+              "--trainer.enable_progress_bar", "false", *(["--model.eval_samples", "20"] if app_name == "vision" else [])])
+    run = tmp_path / app_name.rsplit("/", 1)[-1] / "run"
+    summary = export_run(run)
+    assert summary["checked_on"].startswith("8 held-out inputs"), summary["checked_on"]
+    assert all(info["max_abs_difference"] <= 1e-4 for info in summary["files"].values())
+    if app_name == "vision":
+        assert summary["normalisation_inside"]

@@ -17,12 +17,11 @@ from rich.console import Console
 from rich.table import Table
 
 from .. import from_pretrained
-from .._hub import CONFIG
+from .._hub import CONFIG, EXAMPLES
 from ..errors import InputError
 from ..export import TOLERANCE, CannotExport, Graph, export_graph, graphs, max_difference
 from ..outputs import write_json
 
-EXAMPLES = "examples.safetensors"  # held-out model inputs a run saves beside its weights ("inputs": (N, ...))
 PREPROCESSING = "preprocessing.json"  # what an image model expects of its pixels ({"mean", "std", ...})
 CARRIED = ("tokenizer.json", PREPROCESSING)  # files an exported model needs beside it
 TRACE_ROWS = 2  # the trace's batch; the check runs on all the examples, so the dynamic batch is exercised
@@ -37,7 +36,7 @@ def model_folder(path: Path) -> Path:
                      f"folder written by zoo.save_pretrained)")
 
 
-def examples_for(folder: Path, config: dict, rows: int = 6) -> tuple[torch.Tensor, str]:
+def examples_for(folder: Path, config: dict, rows: int = 8) -> tuple[torch.Tensor, str]:
     """Held-out inputs saved by the run, else random ones of the model's input shape; and which they are."""
     saved = folder / EXAMPLES
     if saved.is_file():

@@ -6,10 +6,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import lightning as L
+import torch
 from rich.console import Console
 from rich.table import Table
+from safetensors.torch import save_file
 
-from .._hub import save_pretrained
+from .._hub import EXAMPLES, save_pretrained
 from .._registry import model_info
 from ..callbacks import FitTimer
 from .record import Headline, Machine, RunRecord, Validation, baseline_from
@@ -33,6 +35,7 @@ def finish_run(app: str, run_dir: Path, trainer: L.Trainer, task, datamodule, te
     save_pretrained(task.model, run_dir / "model", metrics=test,
                     notes=f"Trained by the `{app}` app, run `{run_dir.name}`.",
                     extra_files=task.pretrained_files(), card=card_data(app, datamodule))
+    save_examples(datamodule, run_dir / "model")
     record = run_record(app, run_dir, trainer, task, datamodule, test, plots, timer, csv_logs)
     record.write(run_dir)
     print_summary(record, console)
@@ -86,6 +89,19 @@ def baseline(datamodule):
     method = getattr(datamodule, "baseline", None)
     payload = method() if callable(method) else None
     return baseline_from(payload, f"{type(datamodule).__name__}.baseline()") if payload else None
+
+
+def save_examples(datamodule, folder: Path, rows: int = 8) -> None:
+    """A few held-out model inputs beside the weights (``examples.safetensors``, "inputs": the first ``rows`` of
+    the first test batch, or of its first element for (inputs, targets, ...) batches): `zoo export` checks its
+    files on them and traces at their shape (a field model's grid), `zoo serve` offers them as samples."""
+    loader = getattr(datamodule, "test_dataloader", None)
+    if not callable(loader):
+        return
+    batch = next(iter(loader()), None)
+    inputs = batch[0] if isinstance(batch, (list, tuple)) else batch
+    if isinstance(inputs, torch.Tensor):
+        save_file({"inputs": inputs[:rows].contiguous().cpu()}, str(folder / EXAMPLES))
 
 
 def card_data(app: str, datamodule) -> dict:
