@@ -36,6 +36,7 @@ class Graph:
     inputs: dict[str, torch.Tensor]
     outputs: list[str]
     dynamic: dict[str, dict[int, str]] = field(default_factory=dict)  # input -> {axis: dimension name}
+    exporter: str = "dynamo"  # or "torchscript": torch's older exporter, for what torch.export cannot trace
 
     def signature(self) -> dict:
         """Input and output names with shapes (dynamic axes by name), for the export's README and tests."""
@@ -127,11 +128,11 @@ def graphs(model: nn.Module, example: torch.Tensor, normalisation: dict | None =
 def seq2seq_graphs(model: nn.Module, src: torch.Tensor) -> list[Graph]:
     """Encoder and decoder step; the step is traced one token in (a past of length 1), so that the past length
     is a dimension of its own rather than the empty cache's zero."""
-    if not hasattr(model, "encode") or "lstm" in model.config["name"]:
-        # pack_padded_sequence takes its lengths as Python integers: torch.export cannot trace it.
-        raise CannotExport(f"{model.config['name']}: the LSTM encoder packs its padded sources "
-                           "(pack_padded_sequence), whose lengths torch.export cannot trace; export the "
-                           "transformer seq2seq models instead")
+    if not hasattr(model, "encode"):
+        raise CannotExport(f"{model.config['name']}: a seq2seq model without encode/decode_step")
+    # An LSTM encoder packs its padded sources (pack_padded_sequence), whose lengths torch.export cannot trace;
+    # torch's TorchScript exporter turns the packed LSTM into ONNX's LSTM with sequence_lens, the same function.
+    packs = any(isinstance(m, nn.LSTM) for m in model.modules())
     with torch.no_grad():
         state = model.encode(src)
         keys = sorted(state)
@@ -144,7 +145,8 @@ def seq2seq_graphs(model: nn.Module, src: torch.Tensor) -> list[Graph]:
                 axes[k][axis] = "past"
             elif size == src.shape[1]:
                 axes[k][axis] = "src_len"
-    encoder = Graph("encoder", Encoder(model, keys), {"src": src}, keys, {"src": {0: "batch", 1: "src_len"}})
+    encoder = Graph("encoder", Encoder(model, keys), {"src": src}, keys, {"src": {0: "batch", 1: "src_len"}},
+                    exporter="torchscript" if packs else "dynamo")
     step_inputs = {"prev_tokens": bos, **{k: state[k] for k in keys}}
     step = Graph("decoder_step", DecoderStep(model, keys), step_inputs, ["logits", *[f"new.{k}" for k in keys]],
                  {"prev_tokens": {0: "batch"}, **axes})
@@ -154,6 +156,8 @@ def seq2seq_graphs(model: nn.Module, src: torch.Tensor) -> list[Graph]:
 def export_graph(graph: Graph, folder: Path) -> Path:
     """Write ``graph`` as ``folder/<name>.onnx`` with torch's dynamo exporter (weights inside the file)."""
     path = Path(folder) / f"{graph.name}.onnx"
+    if graph.exporter == "torchscript":
+        return export_torchscript(graph, path)
     dims: dict[str, torch.export.Dim] = {}
 
     def dim(name: str) -> torch.export.Dim:
@@ -171,6 +175,16 @@ def export_graph(graph: Graph, folder: Path) -> Path:
                                     input_names=list(graph.inputs), output_names=graph.outputs,
                                     dynamic_shapes=shapes, verbose=False)
     program.save(str(path))
+    return path
+
+
+def export_torchscript(graph: Graph, path: Path) -> Path:
+    """``graph`` through torch's TorchScript-based exporter (dynamic axes by name, every output's batch too)."""
+    axes = {**graph.dynamic, **graph.output_axes()}
+    with warnings.catch_warnings(), torch.no_grad(), contextlib.redirect_stdout(io.StringIO()):
+        warnings.simplefilter("ignore")  # its notes on packed sequences' shape inference
+        torch.onnx.export(graph.module, tuple(graph.inputs.values()), str(path), dynamo=False, opset_version=OPSET,
+                          input_names=list(graph.inputs), output_names=graph.outputs, dynamic_axes=axes)
     return path
 
 

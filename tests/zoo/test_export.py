@@ -25,6 +25,7 @@ KINDS = {
                                                      board_size=(3, 3), depth=2, width=16)),
     "translation (nlp)": ("transformer_seq2seq_small", dict(vocab_size=60, pad_id=0, bos_id=1, eos_id=2,
                                                             depth=1, width=32, heads=2)),
+    "LSTM translation (nlp)": ("lstm_seq2seq_small", dict(vocab_size=60, width=16, depth=2)),
 }
 
 
@@ -53,17 +54,19 @@ def test_every_kind_exports_and_matches_pytorch_in_onnxruntime(tmp_path, kind):
     assert json.loads((out / "export.json").read_text())["model"] == name
     readme = (out / "README.md").read_text()
     assert all(f"## {file}" in readme for file in summary["files"])
-    if kind == "translation (nlp)":
+    if "translation" in kind:
         assert set(summary["files"]) == {"encoder.onnx", "decoder_step.onnx"}
 
 
-def test_seq2seq_decoding_with_onnxruntime_alone_gives_the_same_tokens(tmp_path):
-    """Greedy decoding driven only by the two ONNX files (the README's recipe) writes what zoo.decoding writes."""
+@pytest.mark.parametrize("kind", ["translation (nlp)", "LSTM translation (nlp)"])
+def test_seq2seq_decoding_with_onnxruntime_alone_gives_the_same_tokens(tmp_path, kind):
+    """Greedy decoding driven only by the two ONNX files (the README's recipe) writes what zoo.decoding writes,
+    with padded sources (the LSTM's packed lengths)."""
     import onnxruntime as ort
 
     from zoo.decoding import greedy_decode
 
-    name, kwargs = KINDS["translation (nlp)"]
+    name, kwargs = KINDS[kind]
     folder = saved(tmp_path, name, kwargs)
     out = tmp_path / "run" / "export" / "onnx"
     export_run(folder.parent)
@@ -106,11 +109,14 @@ def test_held_out_examples_and_normalisation_are_used(tmp_path):
 
 
 def test_what_cannot_export_says_why(tmp_path):
-    folder = saved(tmp_path, "lstm_seq2seq_small", dict(vocab_size=40, width=16, depth=1))
-    with pytest.raises(InputError, match="pack_padded_sequence"):
-        export_run(folder.parent)
+    from zoo.export import CannotExport, graphs
+
     with pytest.raises(InputError, match="no model folder here"):
         export_run(tmp_path / "nowhere")
+    model = torch.nn.Linear(2, 2)
+    model.config = {"name": "someones_model", "in_kind": "audio"}
+    with pytest.raises(CannotExport, match="no ONNX export for in_kind='audio'"):
+        graphs(model, torch.zeros(1, 2))
 
 
 @pytest.mark.parametrize("app_name, preset", [("vision", "apps/vision/configs/digits_quick.yaml"),

@@ -96,7 +96,7 @@ class Seq2SeqModel(ZooModel):
     def source_mask(self, src: torch.Tensor) -> torch.Tensor:
         """(B, S) True for real source tokens (sources are right-padded with pad_id)."""
         keep = src != self.pad_id
-        keep[:, 0] |= ~keep.any(1)  # an all-padding source still attends to one position (no NaN)
+        keep[:, 0] = keep[:, 0] | ~keep.any(1)  # an all-padding source still attends to one position (no NaN)
         return keep
 
     def forward(self, src: torch.Tensor, tgt_in: torch.Tensor) -> torch.Tensor:
