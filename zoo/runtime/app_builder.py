@@ -58,6 +58,7 @@ class AppDeclaration:
     demo_presets: Sequence[str] = ("demo", "quick", "gpu")
     after_run: Callable[[Path], None] | None = None
     perf: str | None = None
+    serve: str | None = None
 
     @property
     def folder(self) -> str:
@@ -134,7 +135,9 @@ class AppDeclaration:
     def app(self) -> App:
         lightning = LIGHTNING_COMMANDS if self.task is not None else ()
         perf = (lambda quick: load(self.perf)(quick)) if self.perf else None
-        return App(self.name, self.help, self.main, (self.demo_step(),), (*lightning, *self.commands), perf)
+        serve = (lambda runs: load(self.serve)(runs)) if self.serve else None
+        return App(self.name, self.help, self.main, (self.demo_step(),), (*lightning, *self.commands), perf, serve,
+                   self.folder)
 
 
 def declare_app(name: str, help: str, *, presets: Path, preset_file: str | Callable[[str], str], kind: str,
@@ -152,7 +155,8 @@ def declare_app(name: str, help: str, *, presets: Path, preset_file: str | Calla
     ``train`` and ``trial_args`` (the command a trial runs after ``-c CONFIG`` and the function that turns a
     ``Trial`` into its further arguments; LightningCLI's ``fit`` by default), ``supports`` (the Trial fields that
     function honours), ``demo_presets``, ``after_run`` (called with the demo run's folder) and ``perf`` ("module:function"
-    giving the app's `zoo perf` workloads, see ``zoo.runtime.perf``).
+    giving the app's `zoo perf` workloads, see ``zoo.runtime.perf``) and ``serve`` ("module:function" building the
+    app's `zoo serve` tab from its finished runs, newest first; see ``zoo.runtime.serve``).
     """
     return AppDeclaration(name, help, Path(presets), preset_file, kind, **options).app()
 

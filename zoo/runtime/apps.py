@@ -76,6 +76,8 @@ class App:
     demo_steps: Sequence[DemoStep] = field(default_factory=tuple)
     commands: Sequence[str] = ()  # the words `zoo <name>` takes first (fit, validate, test, its own); () if unknown
     perf: Callable[[bool], Sequence[Any]] | None = None  # quick -> the app's `zoo perf` workloads (zoo.runtime.perf)
+    serve: Callable[[Sequence[Path]], None] | None = None  # builds its `zoo serve` tab (zoo.runtime.serve)
+    folder: str = ""  # where its runs go: <runs_dir>/<folder>/<run name>
 
 
 def discover_apps() -> dict[str, App]:

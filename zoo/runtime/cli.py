@@ -73,6 +73,12 @@ def dispatch(argv: list[str]) -> int:
     p.add_argument("run_dir", help="a run folder (its model/ is exported) or a model folder")
     p.add_argument("--format", default="onnx", help="onnx (the only one)")
     p.add_argument("--out", help="where to write (default: RUN_DIR/export/onnx)")
+    p = sub.add_parser("serve", help="a local web page to try every app's trained models (needs gradio: pip install "
+                       "'zoo-suite[serve]')")
+    p.add_argument("run_dirs", nargs="*", help="run folders to show first (default: each app's newest run)")
+    p.add_argument("--runs-dir", default="runs", help="where to look for finished runs")
+    p.add_argument("--port", type=int, default=7860)
+    p.add_argument("--host", default="127.0.0.1", help="the address to listen on (0.0.0.0: every interface)")
     add_lesson_parsers(sub)
     add_bench_parser(sub)
     add_perf_parser(sub)
@@ -96,6 +102,10 @@ def dispatch(argv: list[str]) -> int:
         from zoo.runtime.perf_run import main as perf_main
 
         return perf_main(args, apps)
+    if args.command == "serve":
+        from zoo.runtime.serve import main as serve_main
+
+        return serve_main(args, apps)
     if args.command == "export":
         from zoo.runtime.export_run import main as export_main
 
