@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # Install the Debian packages the apps read, where apt is available (as root, or with sudo):
-# dataset-fashion-mnist (vision) and stockfish (the RL app's chess opponent).
+# dataset-fashion-mnist (vision), stockfish (the RL app's chess opponent) and chromium + chromium-driver (the
+# browser test of `zoo serve`).
 # Never fails: without them the apps fall back to their always-present defaults and the tests skip.
 set -u
 FASHION=/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz
 WANT=""
 [ -f "$FASHION" ] || WANT="$WANT dataset-fashion-mnist"
 [ -x /usr/games/stockfish ] || command -v stockfish >/dev/null || WANT="$WANT stockfish"
+command -v chromium >/dev/null || WANT="$WANT chromium"
+command -v chromedriver >/dev/null || WANT="$WANT chromium-driver"
 [ -z "$WANT" ] && exit 0
 command -v apt-get >/dev/null || { echo "no apt-get: not installed:$WANT (see README, Data)"; exit 0; }
 SUDO=""
@@ -15,6 +18,7 @@ if $SUDO apt-get update -qq >/dev/null 2>&1 && \
    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq $WANT >/dev/null 2>&1; then
   echo "installed$WANT"
 else
-  echo "could not install$WANT (needs root); the vision app uses the digits instead, chess skips Stockfish"
+  echo "could not install$WANT (needs root); the vision app uses the digits instead, chess skips Stockfish," \
+       "the browser test skips"
 fi
 exit 0

@@ -78,6 +78,21 @@ class Normalised(nn.Module):
         return self.model((image - self.mean) / self.std)  # (B, K)
 
 
+class Rescaled(nn.Module):
+    """A field model with its scaling inside: physical fields in and out (the model itself works in normalised
+    units)."""
+
+    def __init__(self, model: nn.Module, scales: dict[str, float]):
+        super().__init__()
+        self.model = model
+        for name in ("input_mean", "input_std", "target_mean", "target_std"):
+            self.register_buffer(name, torch.tensor(float(scales[name])))
+
+    def forward(self, field: torch.Tensor) -> torch.Tensor:
+        out = self.model((field - self.input_mean) / self.input_std)  # (B, C_out, *grid)
+        return out * self.target_std + self.target_mean
+
+
 class Encoder(nn.Module):
     """src (B, S) -> the decoding state's tensors, in ``keys`` order."""
 
@@ -108,7 +123,8 @@ OUTPUT_NAMES = {"board": ["policy_logits", "value"], "field": ["prediction"]}
 
 def graphs(model: nn.Module, example: torch.Tensor, normalisation: dict | None = None) -> list[Graph]:
     """The graphs that make up ``model``'s export, traced with ``example`` (a batch of its inputs: src for
-    seq2seq); ``normalisation`` ({"mean", "std"}) goes inside an image model's graph."""
+    seq2seq); ``normalisation`` goes inside the graph: {"mean", "std"} of an image model's pixels, or a field
+    model's {"input_mean", "input_std", "target_mean", "target_std"}."""
     model = model.eval()
     kind = model.config.get("in_kind")
     if kind == "seq2seq":
@@ -118,6 +134,8 @@ def graphs(model: nn.Module, example: torch.Tensor, normalisation: dict | None =
                            f"{', '.join([*INPUT_NAMES, 'seq2seq'])})")
     if kind == "image" and normalisation:
         model = Normalised(model, normalisation["mean"], normalisation["std"])
+    elif kind == "field" and normalisation:
+        model = Rescaled(model, normalisation)
     name = INPUT_NAMES[kind]
     dynamic = {name: {0: "batch"}}
     if kind in ("sequence", "tokens"):

@@ -32,4 +32,4 @@ APP = declare_app(
               "uci": "apps.rl.cli:uci_main"},
     train="train", trial_args=trial_args,
     supports=("lr", "batch_size", "seed", "model", "model_kwargs", "max_seconds"),
-    perf="apps.rl.perf:workloads")
+    perf="apps.rl.perf:workloads", serve="apps.rl.serve:tab")

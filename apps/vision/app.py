@@ -21,4 +21,4 @@ APP = declare_app(
     task="apps.vision.task:VisionTask", data=["apps.vision.data", "apps.vision.imagefolder"],
     presets=CONFIGS, preset_file=preset_file, kind="image", step="images", lessons=True,
     commands={"classify": "apps.vision.cli:classify_main", "evaluate": "apps.vision.cli:evaluate_main"},
-    perf="apps.vision.perf:workloads")
+    perf="apps.vision.perf:workloads", serve="apps.vision.serve:tab")

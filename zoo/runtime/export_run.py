@@ -100,21 +100,26 @@ def export_run(path: Path, out: Path | None = None) -> dict:
         shutil.copy2(folder / name, out / name)
     summary = {"model": model.config["name"], "kind": model.config["in_kind"], "from": str(folder),
                "checked_on": f"{len(examples)} {source}", "tolerance": TOLERANCE, "files": files,
-               "carried": carried, "normalisation_inside": bool(normalisation and model.config["in_kind"] == "image")}
+               "carried": carried, "normalisation_inside": bool(normalisation)}
     write_json(out / "export.json", summary)
     (out / "README.md").write_text(readme(summary))
     return {**summary, "out": str(out)}
 
 
 def read_normalisation(folder: Path) -> dict | None:
+    """The scaling ``preprocessing.json`` gives (an image model's pixel mean/std, a field model's input and target
+    mean/std), as numbers; None without the file."""
     path = folder / PREPROCESSING
     if not path.is_file():
         return None
     try:
         data = json.loads(path.read_text())
+        if "input_mean" in data:
+            return {n: float(data[n]) for n in ("input_mean", "input_std", "target_mean", "target_std")}
         return {"mean": [float(v) for v in data["mean"]], "std": [float(v) for v in data["std"]]}
     except (ValueError, KeyError, TypeError) as e:
-        raise InputError(f"{path}: expected {{\"mean\": [...], \"std\": [...]}} ({e})") from None
+        raise InputError(f"{path}: expected {{\"mean\": [...], \"std\": [...]}} or a field model's "
+                         f"input/target mean and std ({e})") from None
 
 
 def readme(summary: dict) -> str:
@@ -123,7 +128,8 @@ def readme(summary: dict) -> str:
              f"Exported by `zoo export` from `{summary['from']}`; checked in onnxruntime against PyTorch on "
              f"{summary['checked_on']} (max abs difference below {summary['tolerance']:g} counts as the same).", ""]
     if summary["normalisation_inside"]:
-        lines += ["The image normalisation is inside the graph: feed pixels scaled to [0, 1].", ""]
+        unit = "pixels scaled to [0, 1]" if summary["kind"] == "image" else "fields in physical units"
+        lines += [f"The model's normalisation is inside the graph: feed {unit}.", ""]
     if summary["carried"]:
         lines += [f"Beside it: {', '.join(summary['carried'])}.", ""]
     for name, info in summary["files"].items():

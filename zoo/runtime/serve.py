@@ -47,10 +47,12 @@ def app_of(run: Path) -> str:
 def runs_by_app(apps: dict[str, App], given: Sequence[Path], runs_dir: Path) -> dict[str, list[Path]]:
     """Every serving app's runs: the given folders first, then what ``runs_dir`` holds."""
     chosen: dict[str, list[Path]] = {name: [] for name, app in apps.items() if app.serve}
+    by_folder = {apps[name].folder: name for name in chosen}  # a run records its app's folder ("pde") or name
     for run in given:
-        name = app_of(Path(run))
-        if name not in chosen:
-            raise InputError(f"{run}: made by {name!r}, which has no page (apps with one: {', '.join(chosen)})")
+        made_by = app_of(Path(run))
+        name = made_by if made_by in chosen else by_folder.get(made_by)
+        if name is None:
+            raise InputError(f"{run}: made by {made_by!r}, which has no page (apps with one: {', '.join(chosen)})")
         chosen[name].append(Path(run))
     for name in chosen:
         chosen[name] += [r for r in finished_runs(runs_dir, apps[name]) if r not in chosen[name]]

@@ -6,6 +6,7 @@ model applies at every resolution). The loss is the per-sample relative L2 error
 
 from __future__ import annotations
 
+import json
 import time
 from pathlib import Path
 from typing import Any
@@ -45,6 +46,13 @@ class FieldTask(ZooTask):
 
     def configure_metrics(self) -> None:
         self.test_worst = MaxMetric()  # the mean is test_rel_l2, logged per batch like every stage
+
+    def pretrained_files(self) -> dict[str, str]:
+        """``preprocessing.json`` beside the weights: the model works in normalised units, and these turn physical
+        inputs into them and its outputs back (`zoo export` puts them inside the ONNX graph)."""
+        scales = {n: float(getattr(self, n)) for n in ("input_mean", "input_std", "target_mean", "target_std")}
+        return {"preprocessing.json": json.dumps({"units": "physical = normalised * std + mean", **scales},
+                                                 indent=2) + "\n"}
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Physical input (B, C, *grid) -> physical prediction (B, C_out, *grid), at any resolution."""
