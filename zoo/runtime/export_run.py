@@ -92,7 +92,11 @@ def export_run(path: Path, out: Path | None = None) -> dict:
     out.mkdir(parents=True, exist_ok=True)
     files = {}
     for graph in parts:
-        file = export_graph(graph, out)
+        try:
+            file = export_graph(graph, out)
+        except torch.onnx.errors.OnnxExporterError as e:  # both exporters' own failures (an op ONNX lacks, ...)
+            raise InputError(f"cannot export {folder} ({graph.name}): torch's exporter failed: "
+                             f"{str(e).strip().splitlines()[0]} (--debug shows the whole report)") from e
         diff = max_difference(graph, file, check_inputs(graph, model, examples))
         files[file.name] = {**graph.signature(), "max_abs_difference": diff, "within_tolerance": diff <= TOLERANCE}
     carried = [name for name in CARRIED if (folder / name).is_file()]
