@@ -34,6 +34,10 @@ def encoded_image(mode: str, width: int, height: int, image_format: str, seed: i
         img.save(out, format=image_format)
     except (OSError, ValueError, KeyError, TypeError):  # e.g. JPEG has no alpha, GIF no 16 bits
         return None
+    try:  # Pillow 12 writes an ICO of a 1x1 bilevel image with no image in it: not a valid image either
+        Image.open(io.BytesIO(out.getvalue())).load()
+    except (OSError, ValueError):
+        return None
     return out.getvalue()
 
 
