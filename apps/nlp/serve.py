@@ -21,8 +21,8 @@ import yaml
 from PIL import Image
 
 from zoo._hub import read_config
-from zoo.errors import EXPECTED, InputError, one_line
-from zoo.runtime.serve import no_run_message
+from zoo.errors import InputError, one_line
+from zoo.runtime.serve import loaded, no_run_message, run_picker
 
 from .plots import plot_attention
 from .task import TranslationTask
@@ -69,10 +69,7 @@ def load_run(run: str) -> TranslationTask:
 
 def task_for(run: str) -> TranslationTask:
     """``load_run``, with a run that cannot be loaded as a message in the page."""
-    try:
-        return load_run(str(run))
-    except EXPECTED as e:
-        raise gr.Error(f"Cannot load the run {run}: {one_line(e)}") from None
+    return loaded(load_run, run, "translation")
 
 
 def split_sentences(text: str) -> list[str]:
@@ -137,8 +134,7 @@ def tab(runs: Sequence[Path]) -> None:
         return
     choices = [str(r) for r in runs]
     heading = gr.Markdown(title(choices[0]))
-    run = gr.Dropdown(choices, value=choices[0], label="run", elem_id="nlp-run-folder",
-                      visible=len(choices) > 1)
+    run = run_picker(runs, "nlp-run-folder")
     with gr.Row():
         with gr.Column():
             text = gr.Textbox(label="English", lines=4, elem_id="nlp-text",

@@ -20,8 +20,8 @@ import gradio as gr
 import numpy as np
 import torch
 
-from zoo.errors import EXPECTED, one_line
-from zoo.runtime.serve import no_run_message
+from zoo.errors import one_line
+from zoo.runtime.serve import loaded, no_run_message
 
 from . import serve_boards as boards
 from .games import Game, make_game
@@ -82,10 +82,7 @@ def load_agent(run: str) -> tuple[Game, Any]:
 
 def agent_for(run: str) -> tuple[Game, Any]:
     """``load_agent``, with a run that cannot be loaded as a message in the page."""
-    try:
-        return load_agent(str(run))
-    except EXPECTED as e:
-        raise gr.Error(f"Cannot load the run {run}: {one_line(e)}") from None
+    return loaded(load_agent, run, "self-play")
 
 
 def checked_simulations(simulations) -> int:

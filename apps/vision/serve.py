@@ -22,8 +22,7 @@ from safetensors import safe_open
 
 import zoo
 from zoo._hub import EXAMPLES
-from zoo.errors import EXPECTED, one_line
-from zoo.runtime.serve import no_run_message
+from zoo.runtime.serve import loaded, no_run_message, run_picker
 
 from .data import resize
 from .imagefolder import DECODE_ERRORS
@@ -61,12 +60,7 @@ def _load(run: str) -> Classifier:
 
 def model_of(run: str) -> Classifier:
     """The run's classifier, loaded on first use; a run that cannot be loaded is a message, not a traceback."""
-    if not run:
-        raise gr.Error("No run chosen: pick a trained vision run above.")
-    try:
-        return _load(str(run))
-    except EXPECTED as e:
-        raise gr.Error(f"Cannot load the run {run}: {one_line(e)}") from None
+    return loaded(_load, run, "vision")
 
 
 def describe(run: str) -> str:
@@ -245,7 +239,7 @@ def tab(runs: Sequence[Path]) -> None:
         return
     choices = [str(r) for r in runs]
     title = gr.Markdown(describe(choices[0]), elem_id="vision-title")
-    run = gr.Dropdown(choices, value=choices[0], label="run", elem_id="vision-run", interactive=len(runs) > 1)
+    run = run_picker(runs, "vision-run")
     gr.Markdown("Upload or paste a picture, or draw one (the upload is used when there is one), then Classify.")
     with gr.Row():
         image = checked_image(type="numpy", sources=["upload", "clipboard"], label="image", elem_id="vision-image")

@@ -13,13 +13,15 @@ never a dead server. The server binds to 127.0.0.1 unless ``--host`` says otherw
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TypeVar
 
 from ..errors import EXPECTED, InputError, one_line
 from .apps import App
 
 MAX_RUNS = 20  # finished runs a tab is offered (newest first)
+T = TypeVar("T")
 
 
 def finished_runs(runs_dir: Path, app: App) -> list[Path]:
@@ -97,3 +99,25 @@ def main(args, apps: dict[str, App]) -> int:
 def no_run_message(app_name: str, command: str) -> str:
     """What a tab says when its app has no finished run."""
     return f"No finished {app_name} run yet. Train one, then reload this page:\n\n```bash\n{command}\n```"
+
+
+# -- what the apps' tabs share ---------------------------------------------------------------------------------
+def loaded(load: Callable[[str], T], run: str | None, app: str) -> T:
+    """``load(run)`` (the app's loader, cached by run folder), with what can go wrong as a message in the page:
+    no run chosen, or a run that cannot be loaded (the reason in one line)."""
+    import gradio as gr
+
+    if not run:
+        raise gr.Error(f"No run chosen: pick a trained {app} run above.")
+    try:
+        return load(str(run))
+    except EXPECTED as e:
+        raise gr.Error(f"Cannot load the run {run}: {one_line(e)}") from None
+
+
+def run_picker(runs: Sequence[Path], elem_id: str):
+    """The dropdown of a tab's runs (newest first, the first chosen), shown when there is more than one."""
+    import gradio as gr
+
+    choices = [str(r) for r in runs]
+    return gr.Dropdown(choices, value=choices[0], label="run", elem_id=elem_id, visible=len(choices) > 1)

@@ -22,8 +22,8 @@ from safetensors import safe_open
 
 from zoo._hub import EXAMPLES
 from zoo.checkpoint import SafeCheckpointIO, task_hparams
-from zoo.errors import EXPECTED, InputError, one_line
-from zoo.runtime.serve import no_run_message
+from zoo.errors import InputError, one_line
+from zoo.runtime.serve import loaded, no_run_message, run_picker
 
 from .interpret import ism, position_scores
 from .plots import plot_attribution
@@ -77,12 +77,7 @@ def _load(run: str) -> Scorer:
 
 def scorer_of(run: str) -> Scorer:
     """The run's scorer, loaded on first use; a run that cannot be loaded is a message, not a traceback."""
-    if not run:
-        raise gr.Error("No run chosen: pick a trained genomics run above.")
-    try:
-        return _load(str(run))
-    except EXPECTED as e:
-        raise gr.Error(f"Cannot load the run {run}: {one_line(e)}") from None
+    return loaded(_load, run, "genomics")
 
 
 def describe(run: str) -> str:
@@ -180,7 +175,7 @@ def tab(runs: Sequence[Path]) -> None:
         return
     choices = [str(r) for r in runs]
     title = gr.Markdown(describe(choices[0]), elem_id="genomics-title")
-    run = gr.Dropdown(choices, value=choices[0], label="run", elem_id="genomics-run", interactive=len(runs) > 1)
+    run = run_picker(runs, "genomics-run")
     sequence = gr.Textbox(label="DNA sequence (A, C, G, T, N; any case; spaces and line breaks are ignored)",
                           lines=4, max_lines=12, placeholder="ACGTTGACTCAGGA...", elem_id="genomics-sequence")
     with gr.Row():

@@ -28,7 +28,7 @@ from safetensors.torch import load_file
 from zoo._hub import EXAMPLES, read_config
 from zoo.checkpoint import SafeCheckpointIO
 from zoo.errors import EXPECTED, InputError, one_line
-from zoo.runtime.serve import no_run_message
+from zoo.runtime.serve import no_run_message, run_picker
 
 from .darcy import darcy_coefficients
 from .data import PDEDataModule, load_arrays, relative_l2
@@ -262,8 +262,7 @@ def tab(runs: Sequence[Path]) -> None:
         return
     choices = [str(r) for r in runs]
     heading = gr.Markdown(describe(choices[0]))
-    run = gr.Dropdown(choices, value=choices[0], label="run", elem_id="pde-run-folder",
-                      visible=len(choices) > 1)
+    run = run_picker(runs, "pde-run-folder")
     seed = gr.State(None)  # the random input's seed once one is drawn; None: the chosen held-out sample
     with gr.Row():
         sample = gr.Slider(0, max(sample_count(choices[0]) - 1, 0), value=0, step=1,

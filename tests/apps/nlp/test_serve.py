@@ -11,6 +11,7 @@ gr = pytest.importorskip("gradio", reason="gradio is not installed (pip install 
 
 from apps.nlp import serve  # noqa: E402
 from tests.apps.nlp.serve_runs import TASK, tiny_run  # noqa: E402
+from tests.serve_tabs import built_tab  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -89,16 +90,7 @@ def test_a_run_that_cannot_be_loaded_is_a_message(run, tmp_path):
 
 
 def test_the_tab_builds_with_runs_and_without(run):
-    from pathlib import Path
-
-    with gr.Blocks() as page:
-        with gr.Tab("x"):
-            serve.tab([Path(run), Path(run).parent / "other"])
-        with gr.Tab("y"):
-            serve.tab([])
-    named = [b.elem_id for b in page.blocks.values() if getattr(b, "elem_id", None)]
-    assert len(named) == len(set(named)), named  # a browser test finds each by its id
-    ids = set(named)
+    page, ids = built_tab(serve.tab, run)
     assert {"nlp-text", "nlp-beam", "nlp-translate", "nlp-output", "nlp-attention"} <= ids
     texts = [b.value for b in page.blocks.values() if isinstance(b, gr.Markdown)]
     assert any(run in t for t in texts)

@@ -18,6 +18,7 @@ from apps.science.pde.burgers import burgers_exact  # noqa: E402
 from apps.science.pde.generate import check_params  # noqa: E402
 from apps.science.pde.task import FieldTask  # noqa: E402
 from tests.apps.science.pde.serve_runs import tiny_run  # noqa: E402
+from tests.serve_tabs import built_tab  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -127,14 +128,7 @@ def test_two_dimensional_equations_are_solved_live(pde):
 
 
 def test_the_tab_builds_with_runs_and_without(run):
-    with gr.Blocks() as page:
-        with gr.Tab("x"):
-            serve.tab([Path(run), Path(run).parent / "other"])
-        with gr.Tab("y"):
-            serve.tab([])
-    named = [b.elem_id for b in page.blocks.values() if getattr(b, "elem_id", None)]
-    assert len(named) == len(set(named)), named  # a browser test finds each by its id
-    ids = set(named)
+    page, ids = built_tab(serve.tab, run)
     assert {"pde-sample", "pde-random", "pde-run", "pde-plot", "pde-timings"} <= ids
     slider = next(b for b in page.blocks.values() if getattr(b, "elem_id", None) == "pde-sample")
     assert (slider.minimum, slider.maximum) == (0, 7)
