@@ -38,6 +38,11 @@ class Graph:
     dynamic: dict[str, dict[int, str]] = field(default_factory=dict)  # input -> {axis: dimension name}
     exporter: str = "dynamo"  # or "torchscript": torch's older exporter, for what torch.export cannot trace
 
+    def __post_init__(self):
+        # A wrapper is made in training mode, and the TorchScript exporter puts a module back in the mode it
+        # found it in, the model inside included: dropout would then run in the reference.
+        self.module.eval()
+
     def signature(self) -> dict:
         """Input and output names with shapes (dynamic axes by name), for the export's README and tests."""
         def shape(name: str, tensor: torch.Tensor) -> list:
@@ -140,7 +145,18 @@ def graphs(model: nn.Module, example: torch.Tensor, normalisation: dict | None =
     dynamic = {name: {0: "batch"}}
     if kind in ("sequence", "tokens"):
         dynamic[name][1] = "length"
-    return [Graph("model", model, {name: example}, OUTPUT_NAMES.get(kind, ["logits"]), dynamic)]
+    exporter = "dynamo"
+    if kind == "tokens" and packs(model):  # padded token rows are packed: see seq2seq_graphs
+        exporter, example = "torchscript", example.clone()
+        example[0, -1] = model.config.get("pad_id", 0)  # the trace must take the packing path
+    return [Graph("model", model, {name: example}, OUTPUT_NAMES.get(kind, ["logits"]), dynamic, exporter)]
+
+
+def packs(model: nn.Module) -> bool:
+    """Whether the model runs an LSTM, which packs padded token sequences (pack_padded_sequence): their lengths
+    are Python integers torch.export cannot trace, while torch's TorchScript exporter writes ONNX's LSTM with
+    sequence_lens, the same function."""
+    return any(isinstance(m, nn.LSTM) for m in model.modules())
 
 
 def seq2seq_graphs(model: nn.Module, src: torch.Tensor) -> list[Graph]:
@@ -148,9 +164,6 @@ def seq2seq_graphs(model: nn.Module, src: torch.Tensor) -> list[Graph]:
     is a dimension of its own rather than the empty cache's zero."""
     if not hasattr(model, "encode"):
         raise CannotExport(f"{model.config['name']}: a seq2seq model without encode/decode_step")
-    # An LSTM encoder packs its padded sources (pack_padded_sequence), whose lengths torch.export cannot trace;
-    # torch's TorchScript exporter turns the packed LSTM into ONNX's LSTM with sequence_lens, the same function.
-    packs = any(isinstance(m, nn.LSTM) for m in model.modules())
     with torch.no_grad():
         state = model.encode(src)
         keys = sorted(state)
@@ -164,7 +177,7 @@ def seq2seq_graphs(model: nn.Module, src: torch.Tensor) -> list[Graph]:
             elif size == src.shape[1]:
                 axes[k][axis] = "src_len"
     encoder = Graph("encoder", Encoder(model, keys), {"src": src}, keys, {"src": {0: "batch", 1: "src_len"}},
-                    exporter="torchscript" if packs else "dynamo")
+                    exporter="torchscript" if packs(model) else "dynamo")
     step_inputs = {"prev_tokens": bos, **{k: state[k] for k in keys}}
     step = Graph("decoder_step", DecoderStep(model, keys), step_inputs, ["logits", *[f"new.{k}" for k in keys]],
                  {"prev_tokens": {0: "batch"}, **axes})

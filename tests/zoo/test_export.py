@@ -25,7 +25,8 @@ KINDS = {
                                                      board_size=(3, 3), depth=2, width=16)),
     "translation (nlp)": ("transformer_seq2seq_small", dict(vocab_size=60, pad_id=0, bos_id=1, eos_id=2,
                                                             depth=1, width=32, heads=2)),
-    "LSTM translation (nlp)": ("lstm_seq2seq_small", dict(vocab_size=60, width=16, depth=2)),
+    "LSTM translation (nlp)": ("lstm_seq2seq_small", dict(vocab_size=60, width=16, depth=2, dropout=0.2)),
+    "LSTM over padded tokens": ("lstm_small", dict(in_kind="tokens", vocab_size=30, num_outputs=3, width=16)),
 }
 
 
