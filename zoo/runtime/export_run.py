@@ -8,6 +8,7 @@ random inputs of the model's shape, as the README says) and compared with PyTorc
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import shutil
 from pathlib import Path
@@ -155,6 +156,9 @@ def readme(summary: dict) -> str:
 def main(args) -> int:
     if args.format != "onnx":
         raise InputError(f"--format {args.format}: only onnx is supported")
+    missing = [name for name in ("onnx", "onnxscript", "onnxruntime") if importlib.util.find_spec(name) is None]
+    if missing:
+        raise InputError(f"zoo export needs {', '.join(missing)}: pip install 'zoo-suite[export]'")
     summary = export_run(Path(args.run_dir), Path(args.out) if args.out else None)
     table = Table(title=f"zoo export: {summary['model']} ({summary['kind']}) -> {summary['out']}")
     for column in ("file", "inputs", "outputs", "max abs diff", f"≤ {TOLERANCE:g}"):

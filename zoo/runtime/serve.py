@@ -85,7 +85,10 @@ def build_tab(app: App, runs: list[Path]) -> None:
 
 
 def main(args, apps: dict[str, App]) -> int:
-    import gradio as gr  # noqa: F401  (fail here, with the install hint, not inside a tab)
+    try:
+        import gradio  # noqa: F401  (here, with the install hint, not inside a tab)
+    except ImportError:
+        raise InputError("zoo serve needs gradio: pip install 'zoo-suite[serve]'") from None
 
     runs = runs_by_app(apps, [Path(r) for r in args.run_dirs], Path(args.runs_dir))
     page = build_page(apps, runs)
