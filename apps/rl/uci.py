@@ -20,6 +20,8 @@ from dataclasses import dataclass
 import chess
 import numpy as np
 
+from zoo.errors import InputError
+
 from .games.chess_game import Chess, ChessState
 from .mcts import SearchSettings, Tree, answer
 
@@ -97,7 +99,7 @@ def position_from(words: list[str], game: Chess) -> ChessState:
     fen = chess.STARTING_FEN if words[0] == "startpos" else " ".join(words[1:cut])
     try:
         state = game.initial(fen)
-    except Exception as e:  # the game's InputError names what is wrong with the FEN
+    except InputError as e:  # it names what is wrong with the FEN
         raise ValueError(str(e)) from None
     for text in words[cut + 1:]:
         try:

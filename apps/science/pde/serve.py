@@ -22,7 +22,7 @@ import numpy as np
 import torch
 import yaml
 from PIL import Image
-from safetensors import safe_open
+from safetensors import SafetensorError, safe_open
 from safetensors.torch import load_file
 
 from zoo._hub import EXAMPLES, read_config
@@ -125,7 +125,7 @@ def sample_count(run: str) -> int:
     try:
         with safe_open(str(path), framework="pt") as f:
             return int(f.get_slice("inputs").get_shape()[0])
-    except Exception:  # no file, or not one this tab can read: the handlers say so when it matters
+    except (OSError, SafetensorError, KeyError):  # no file, or not ours: the handlers say so when it matters
         return 0
 
 
