@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Install the Debian packages the apps read, where apt is available (as root, or with sudo):
-# dataset-fashion-mnist (vision), stockfish (the RL app's chess opponent) and chromium + chromium-driver (the
-# browser test of `zoo serve`).
+# dataset-fashion-mnist (vision), stockfish (the RL app's chess opponent), chromium + chromium-driver (the
+# browser test of `zoo serve`) and postgresql (the shared-sweep test starts a throwaway server).
 # Never fails: without them the apps fall back to their always-present defaults and the tests skip.
 set -u
 FASHION=/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz
@@ -10,6 +10,7 @@ WANT=""
 [ -x /usr/games/stockfish ] || command -v stockfish >/dev/null || WANT="$WANT stockfish"
 command -v chromium >/dev/null || WANT="$WANT chromium"
 command -v chromedriver >/dev/null || WANT="$WANT chromium-driver"
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || WANT="$WANT postgresql"
 [ -z "$WANT" ] && exit 0
 command -v apt-get >/dev/null || { echo "no apt-get: not installed:$WANT (see README, Data)"; exit 0; }
 SUDO=""
@@ -19,6 +20,6 @@ if $SUDO apt-get update -qq >/dev/null 2>&1 && \
   echo "installed$WANT"
 else
   echo "could not install$WANT (needs root); the vision app uses the digits instead, chess skips Stockfish," \
-       "the browser test skips"
+       "the browser and PostgreSQL tests skip"
 fi
 exit 0

@@ -23,6 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..errors import InputError
 from ..runtime.apps import Trial
 from ..runtime.report import write_json
 from .trials import Target, check_supported, lesson_console, loss_curve, mean_pm, read_result
@@ -78,10 +79,15 @@ def open_study(out_dir: Path, spec: SweepSpec, storage: str | None = None):
     out_dir.mkdir(parents=True, exist_ok=True)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ExperimentalWarning)  # Optuna still marks the heartbeat as experimental
-        rdb = optuna.storages.RDBStorage(
-            storage or f"sqlite:///{out_dir / 'study.db'}", heartbeat_interval=HEARTBEAT_SECONDS,
-            grace_period=GRACE_SECONDS,
-            heartbeat_stale_trial_callback=optuna.storages.RetryHeartbeatStaleTrialCallback(max_retry=MAX_RETRY))
+        try:
+            rdb = optuna.storages.RDBStorage(
+                storage or f"sqlite:///{out_dir / 'study.db'}", heartbeat_interval=HEARTBEAT_SECONDS,
+                grace_period=GRACE_SECONDS,
+                heartbeat_stale_trial_callback=optuna.storages.RetryHeartbeatStaleTrialCallback(max_retry=MAX_RETRY))
+        except ImportError as e:  # the URL's database driver, imported only now (Optuna wraps the error)
+            driver = getattr(e.__cause__ or e, "name", None) or "its driver"
+            raise InputError(f"--storage {str(storage).split(':', 1)[0]}://...: the database driver {driver} is not "
+                             "installed (PostgreSQL: pip install 'zoo-suite[scale]', which brings psycopg2)") from None
     return optuna.create_study(study_name="sweep", storage=rdb, sampler=optuna.samplers.GridSampler(space, seed=0),
                                direction="maximize", load_if_exists=True)
 
