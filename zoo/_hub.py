@@ -32,6 +32,7 @@ FORMAT = "zoo-suite"  # in config.json: only folders that say so may be replaced
 MAX_PARAMETERS = 2_000_000_000  # a sanity bound on what a config.json may ask us to allocate
 
 WEIGHTS, CONFIG, CARD = "model.safetensors", "config.json", "README.md"
+PREPROCESSING = "preprocessing.json"  # how inputs and outputs are scaled (an image model's pixels, a field's units)
 EXAMPLES = "examples.safetensors"  # a few held-out model inputs a run saves beside its weights ("inputs": (N, ...))
 # A Hub model id as the Hub allows it: owner/name, each part of letters, digits, "_", "." and "-", starting
 # and ending with a letter, digit or "_", at most 96 characters, no "--" or ".."; anything else is a path.
@@ -203,3 +204,19 @@ def _connection_errors() -> tuple[type[BaseException], ...]:
         except (ImportError, AttributeError):
             continue
     return tuple(errors)
+
+
+def read_scaling(folder: str | Path) -> dict | None:
+    """The scaling ``preprocessing.json`` gives (an image model's pixel mean/std, a field model's input and target
+    mean/std), as numbers; None without the file."""
+    path = Path(folder) / PREPROCESSING
+    if not path.is_file():
+        return None
+    try:
+        data = json.loads(path.read_text())
+        if "input_mean" in data:
+            return {n: float(data[n]) for n in ("input_mean", "input_std", "target_mean", "target_std")}
+        return {"mean": [float(v) for v in data["mean"]], "std": [float(v) for v in data["std"]]}
+    except (ValueError, KeyError, TypeError) as e:
+        raise InputError(f"{path}: expected {{\"mean\": [...], \"std\": [...]}} or a field model's "
+                         f"input/target mean and std ({e})") from None

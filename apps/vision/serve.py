@@ -21,7 +21,7 @@ from PIL import Image
 from safetensors import safe_open
 
 import zoo
-from zoo._hub import EXAMPLES
+from zoo._hub import EXAMPLES, PREPROCESSING
 from zoo.runtime.serve import loaded, no_run_message, run_picker
 
 from .data import resize
@@ -40,7 +40,7 @@ class Classifier(nn.Module):
 
     def __init__(self, folder: Path):
         super().__init__()
-        prep = json.loads((folder / "preprocessing.json").read_text())
+        prep = json.loads((folder / PREPROCESSING).read_text())
         self.model = zoo.from_pretrained(folder).eval()
         self.channels = int(prep["in_channels"])
         self.size = int(prep["image_size"] or self.model.config["image_size"])

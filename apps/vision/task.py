@@ -10,6 +10,7 @@ from typing import Any
 
 import torch
 
+from zoo._hub import PREPROCESSING
 from zoo.task import ClassificationTask
 
 from .evaluation import evaluate
@@ -51,7 +52,7 @@ class VisionTask(ClassificationTask):
         """``preprocessing.json`` beside the weights: what the model expects of an image (its normalisation, size,
         channels) and what its outputs mean (class names), for `zoo export`, `zoo serve` and anyone's own code."""
         spec = self.hparams.get("data_spec") or {}
-        return {"preprocessing.json": json.dumps({
+        return {PREPROCESSING: json.dumps({
             "pixels": "[0, 1], (B, C, H, W)", "mean": self.mean.flatten().tolist(), "std": self.std.flatten().tolist(),
             "image_size": spec.get("image_size"), "in_channels": int(self.model.config.get("in_channels", 1)),
             "class_names": [str(c) for c in self.class_names]}, indent=2) + "\n"}

@@ -9,7 +9,6 @@ random inputs of the model's shape, as the README says) and compared with PyTorc
 from __future__ import annotations
 
 import importlib.util
-import json
 import shutil
 from pathlib import Path
 
@@ -18,12 +17,11 @@ from rich.console import Console
 from rich.table import Table
 
 from .. import from_pretrained
-from .._hub import CONFIG, EXAMPLES
+from .._hub import CONFIG, EXAMPLES, PREPROCESSING, read_scaling
 from ..errors import InputError
 from ..export import TOLERANCE, CannotExport, Graph, export_graph, graphs, max_difference
 from ..outputs import write_json
 
-PREPROCESSING = "preprocessing.json"  # what an image model expects of its pixels ({"mean", "std", ...})
 CARRIED = ("tokenizer.json", PREPROCESSING)  # files an exported model needs beside it
 TRACE_ROWS = 2  # the trace's batch; the check runs on all the examples, so the dynamic batch is exercised
 
@@ -85,7 +83,7 @@ def export_run(path: Path, out: Path | None = None) -> dict:
     out = Path(out) if out else (folder.parent / "export" / "onnx" if folder.name == "model" else folder / "onnx")
     model = from_pretrained(folder).eval()
     examples, source = examples_for(folder, model.config)
-    normalisation = read_normalisation(folder)
+    normalisation = read_scaling(folder)
     try:
         parts = graphs(model, examples[:TRACE_ROWS], normalisation)
     except CannotExport as e:
@@ -109,22 +107,6 @@ def export_run(path: Path, out: Path | None = None) -> dict:
     write_json(out / "export.json", summary)
     (out / "README.md").write_text(readme(summary))
     return {**summary, "out": str(out)}
-
-
-def read_normalisation(folder: Path) -> dict | None:
-    """The scaling ``preprocessing.json`` gives (an image model's pixel mean/std, a field model's input and target
-    mean/std), as numbers; None without the file."""
-    path = folder / PREPROCESSING
-    if not path.is_file():
-        return None
-    try:
-        data = json.loads(path.read_text())
-        if "input_mean" in data:
-            return {n: float(data[n]) for n in ("input_mean", "input_std", "target_mean", "target_std")}
-        return {"mean": [float(v) for v in data["mean"]], "std": [float(v) for v in data["std"]]}
-    except (ValueError, KeyError, TypeError) as e:
-        raise InputError(f"{path}: expected {{\"mean\": [...], \"std\": [...]}} or a field model's "
-                         f"input/target mean and std ({e})") from None
 
 
 def readme(summary: dict) -> str:

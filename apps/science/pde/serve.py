@@ -25,7 +25,7 @@ from PIL import Image
 from safetensors import SafetensorError, safe_open
 from safetensors.torch import load_file
 
-from zoo._hub import EXAMPLES, read_config
+from zoo._hub import EXAMPLES, read_config, read_scaling
 from zoo.checkpoint import SafeCheckpointIO
 from zoo.errors import EXPECTED, InputError, one_line
 from zoo.runtime.serve import no_run_message, run_picker
@@ -87,9 +87,14 @@ def equation(run: Path, init: dict) -> tuple[str, dict]:
 
 
 def data_spec(run: Path, init: dict) -> dict:
-    """The training split's normalisation (and channels, grid) the model was fitted with. The model folder
-    does not keep it: the run's checkpoint does (its hyperparameters, read weights-only), else the data module
-    recomputes it from the run's data settings (regenerating the data when it is not cached: slow)."""
+    """The training split's normalisation (and channels, grid) the model was fitted with: from the model
+    folder's ``preprocessing.json``; for runs older than it, from the run's checkpoint (its hyperparameters,
+    read weights-only), else the data module recomputes it from the run's data settings (regenerating the data
+    when it is not cached: slow)."""
+    scales = read_scaling(run / "model")
+    if scales and "input_mean" in scales:
+        config = read_config(run / "model")["config"]
+        return {**scales, **{k: config[k] for k in ("in_channels", "num_outputs", "ndim") if k in config}}
     for name in ("best.ckpt", "last.ckpt"):
         path = run / "checkpoints" / name
         if path.is_file():

@@ -14,6 +14,7 @@ from typing import Any
 import torch
 from torchmetrics import MaxMetric
 
+from zoo._hub import PREPROCESSING
 from zoo._registry import model_info
 from zoo.task import ZooTask
 
@@ -51,7 +52,7 @@ class FieldTask(ZooTask):
         """``preprocessing.json`` beside the weights: the model works in normalised units, and these turn physical
         inputs into them and its outputs back (`zoo export` puts them inside the ONNX graph)."""
         scales = {n: float(getattr(self, n)) for n in ("input_mean", "input_std", "target_mean", "target_std")}
-        return {"preprocessing.json": json.dumps({"units": "physical = normalised * std + mean", **scales},
+        return {PREPROCESSING: json.dumps({"units": "physical = normalised * std + mean", **scales},
                                                  indent=2) + "\n"}
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
