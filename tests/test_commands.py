@@ -55,7 +55,7 @@ def test_every_app_offers_its_commands():
     assert {"vision", "nlp", "rl", "science/pde", "science/genomics"} <= set(APPS)
     assert set(APPS["vision"].commands) == {"fit", "validate", "test", "classify", "evaluate"}
     assert set(APPS["science/genomics"].commands) == {"fit", "validate", "test", "score"}
-    assert set(APPS["rl"].commands) == {"train", "arena", "play", "uci"}
+    assert set(APPS["rl"].commands) == {"train", "arena", "play", "uci", "perf-actors"}
 
 
 def without(name: str, monkeypatch) -> None:

@@ -26,10 +26,11 @@ def trial_args(trial: Trial) -> list[str]:
 
 
 APP = declare_app(
-    "rl", "board games by self-play: train -c CONFIG, arena GAME A B, play GAME --ckpt DIR, uci --ckpt DIR",
+    "rl", "board games by self-play: train -c CONFIG, arena GAME A B, play GAME --ckpt DIR, uci --ckpt DIR, "
+    "perf-actors (self-play on Ray, 1 actor vs N)",
     presets=CONFIGS, preset_file="tictactoe_{preset}.yaml", kind="board", step="self-play",
     commands={"train": "apps.rl.cli:train_main", "arena": "apps.rl.cli:arena_main", "play": "apps.rl.cli:play_main",
-              "uci": "apps.rl.cli:uci_main"},
+              "uci": "apps.rl.cli:uci_main", "perf-actors": "apps.rl.perf_actors:main"},
     train="train", trial_args=trial_args,
     supports=("lr", "batch_size", "seed", "model", "model_kwargs", "max_seconds"),
     perf="apps.rl.perf:workloads", serve="apps.rl.serve:tab")

@@ -30,6 +30,7 @@ def check_settings(s) -> None:
     make_game(s.game)
     if s.selfplay_precision not in ("auto", "fp32", "bf16"):
         raise InputError(f"setting selfplay_precision must be auto, fp32 or bf16, got {s.selfplay_precision!r}")
+    check_actors(s)
     files = [("warm_start_pgn", path) for path in s.warm_start_pgn] + ([("puzzles", s.puzzles)] if s.puzzles else [])
     if files and s.game != "chess":
         raise InputError(f"setting {files[0][0]} is for chess, but the game is {s.game}")
@@ -41,3 +42,16 @@ def check_settings(s) -> None:
         raise InputError("setting warm_start_pgn is given but warm_start_steps is 0: no step would use the games")
     if s.puzzles:
         read_puzzles(s.puzzles, s.puzzle_limit)  # the rows the final report uses: a bad one would lose it
+
+
+def check_actors(s) -> None:
+    """``actors`` is "local" or "ray"; Ray is installed when asked for; an address only goes with Ray."""
+    import importlib.util
+
+    if s.actors not in ("local", "ray"):
+        raise InputError(f"setting actors must be local or ray, got {s.actors!r}")
+    if s.actors == "ray" and importlib.util.find_spec("ray") is None:
+        raise InputError("actors: ray needs Ray, which is not installed: pip install 'zoo-suite[scale]' "
+                         "(or leave actors at local: worker processes on this machine)")
+    if s.ray_address and s.actors != "ray":
+        raise InputError(f"setting ray_address ({s.ray_address}) is for actors: ray, but actors is {s.actors}")

@@ -1,5 +1,5 @@
-"""`zoo rl train -c CONFIG [--field value ...]`, `zoo rl arena GAME A B`, `zoo rl play GAME --ckpt DIR`,
-`zoo rl uci --ckpt DIR` (the chess model as a UCI engine).
+"""`zoo rl train -c CONFIG [--field value ...] [--actors ray [--ray-address ADDR] [--num-actors N]]`,
+`zoo rl arena GAME A B`, `zoo rl play GAME --ckpt DIR`, `zoo rl uci --ckpt DIR` (the chess model as a UCI engine).
 
 Players for the arena: random, win-block, alphabeta-K, perfect (tic-tac-toe), stockfish[-SKILL] (chess), or a model
 folder (a run's ``model/``), optionally with ``+mctsN`` for N simulations of search, e.g. ``runs/rl/ttt/model+mcts50``.
@@ -30,7 +30,7 @@ def train_main(argv: list[str]) -> int:
     parser.add_argument("--runs_dir", default="runs", help="runs go to <runs_dir>/rl/<name>/")
     parser.add_class_arguments(Settings)
     check_config_files(argv)  # a config is data: no class_path of anyone else's is imported while parsing
-    cfg = parser.parse_args(argv)
+    cfg = parser.parse_args(spelled_as_fields(argv))
     settings = Settings(**{f: cfg[f] for f in Settings.__dataclass_fields__})
     check_plain(settings.model_kwargs, "model_kwargs")
     name = check_run_name(cfg.name or (Path(str(cfg.config[0])).stem if cfg.get("config") else settings.game))
@@ -38,6 +38,19 @@ def train_main(argv: list[str]) -> int:
     claim_folder(run_dir, "--name")
     train(settings, run_dir)
     return 0
+
+
+# The scale-out options as the README spells them (dashes, a cluster's word "actors") -> the settings' own fields.
+ALIASES = {"--num-actors": "--workers", "--ray-address": "--ray_address"}
+
+
+def spelled_as_fields(argv: list[str]) -> list[str]:
+    """``argv`` with every alias of ``ALIASES`` (alone or as ``--alias=value``) replaced by its settings field."""
+    out = []
+    for arg in argv:
+        flag, eq, value = arg.partition("=")
+        out.append(ALIASES.get(flag, flag) + eq + value if flag in ALIASES else arg)
+    return out
 
 
 def make_player(spec: str, game, seed: int = 0):

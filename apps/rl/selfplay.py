@@ -6,7 +6,8 @@ the games together and lets the batch shrink as they end (the older design, kept
 draws its noise and its moves from its own random stream (seeded by the seed and the game's index), so the game
 records do not depend on the schedule or on which games shared a batch.
 
-``play_games`` runs in the training process or in worker processes (``worker_play``, one torch thread each).
+``play_games`` runs in the training process, in worker processes (``worker_play``, one torch thread each) or in Ray
+actors (``ray_actors.py``); ``actors.py`` chooses.
 """
 
 from __future__ import annotations
@@ -151,12 +152,42 @@ def label(game: Game, games: list[GameInPlay], augment: bool) -> tuple[Positions
                      np.array(results, dtype=np.float32)), stats
 
 
-def worker_play(job: dict) -> tuple[Positions, dict]:
-    """One worker's share of an iteration: rebuild the network from its config and weights, then self-play."""
+@dataclass
+class SelfPlayJob:
+    """A share of an iteration's games, as every backend plays it (``actors.py``): the network to build, the games
+    and how to search them. The weights travel beside it, once per worker or actor."""
+
+    game: str
+    max_plies: int
+    model: str
+    model_kwargs: dict
+    games: int
+    search: SearchSettings
+    temperature_moves: int
+    augment: bool
+    schedule: Schedule
+    precision: str
+    """Self-play's forward passes: "fp32", "bf16" or "auto"."""
+    seed: int
+    """Seeds the share's games (``game_rng(seed, index)``): the same job replays the same games."""
+
+
+def job_evaluator(job: SelfPlayJob, weights: dict) -> Evaluator:
+    """The job's network rebuilt from its name and ``weights`` (a state dict), frozen for the search."""
+    game = make_game(job.game, job.max_plies)
+    model = build_network(game, job.model, job.model_kwargs)
+    model.load_state_dict(weights)
+    return Evaluator(game, model.eval(), job.precision, freeze=True)
+
+
+def play_job(job: SelfPlayJob, evaluate) -> tuple[Positions, dict]:
+    """Self-play the job's games with ``evaluate`` (an ``Evaluator`` of the job's network)."""
+    game = make_game(job.game, job.max_plies)
+    return play_games(game, evaluate, job.games, job.search, job.temperature_moves, job.augment, job.seed,
+                      job.schedule)
+
+
+def worker_play(job: SelfPlayJob, weights: dict) -> tuple[Positions, dict]:
+    """One worker process's share of an iteration: rebuild the network from the job and its weights, then play."""
     torch.set_num_threads(1)  # the workers run side by side; one core each
-    game = make_game(job["game"], job.get("max_plies", 0))
-    model = build_network(game, job["model"], job["model_kwargs"])
-    model.load_state_dict(job["weights"])
-    evaluate = Evaluator(game, model.eval(), job.get("precision", "fp32"), freeze=True)
-    return play_games(game, evaluate, job["games"], job["search"], job["temperature_moves"], job["augment"],
-                      job["seed"], job.get("schedule"))
+    return play_job(job, job_evaluator(job, weights))

@@ -9,8 +9,8 @@ finished iteration (``zoo rl train -c CONFIG`` again, same ``--name``).
 from __future__ import annotations
 
 import json
-import multiprocessing as mp
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -24,6 +24,7 @@ from torch.utils.data import DataLoader, RandomSampler, TensorDataset
 from zoo import model_info, save_pretrained
 from zoo.runtime.record import Headline, Machine, RunRecord
 
+from .actors import open_backend
 from .arena import MatchResult, play_match
 from .checkpoints import load_latest, save_iteration
 from .checks import check_settings
@@ -32,7 +33,7 @@ from .games import make_game
 from .mcts import SearchSettings
 from .network import Evaluator, board_kwargs
 from .players import NetworkPlayer
-from .selfplay import Positions, Schedule, play_games, worker_play
+from .selfplay import Positions, Schedule, SelfPlayJob
 from .task import PolicyValueTask
 
 
@@ -96,7 +97,15 @@ class Settings:
     eval_simulations: int = 50
     """Simulations per move for the search player in evaluations."""
     workers: int = 2
-    """Self-play processes (one torch thread each); 1 plays in the training process."""
+    """Self-play processes (one torch thread each); 1 plays in the training process. With ``actors: ray``, the
+    number of Ray actors (``--num-actors``)."""
+    actors: str = "local"
+    """Where self-play runs: "local", worker processes on this machine (nothing to install); "ray", Ray actors
+    (``pip install 'zoo-suite[scale]'``) that play batches of ``games_in_flight`` games and send each back as it
+    ends; a killed actor is restarted and its batches replayed."""
+    ray_address: str = ""
+    """With ``actors: ray``: the cluster to join ("auto": the one ``ray start --head`` runs on this machine,
+    "ray://HEAD:10001": a remote one); "": a local Ray started for the run (one CPU per actor) and stopped after."""
     max_minutes: float = 0.0
     """Stop after the iteration that passes this wall-clock budget (0: no budget)."""
     accelerator: str = "auto"
@@ -150,12 +159,12 @@ def train(s: Settings, run_dir: Path, console: Console | None = None) -> dict:
     began = time.perf_counter()
     if state.start == 0 and s.warm_start_pgn:  # a fresh run: a resumed one had its warm start already
         warm_start(s, task, console)
-    pool = mp.get_context("spawn").Pool(s.workers) if s.workers > 1 else None
+    backend = open_backend(s.actors, s.workers, s.games_in_flight, s.ray_address)
     try:
         with progress_bar(console) as progress:
             bar = progress.add_task(f"{s.game} self-play", total=s.iterations, completed=state.start, status="")
             for it in range(state.start, s.iterations):
-                state.replay, played = play(s, task, it, pool, state.replay)
+                state.replay, played = play(s, task, it, backend, state.replay, progress_note(progress, bar))
                 champion = snapshot(task) if s.gate_games else None
                 entry = {"iteration": it, **train_step(s, task, state.replay), **played}
                 entry.update(gate_step(s, task, champion))
@@ -167,8 +176,7 @@ def train(s: Settings, run_dir: Path, console: Console | None = None) -> dict:
                     console.print(f"time budget of {s.max_minutes} minutes reached after iteration {it}")
                     break
     finally:
-        if pool is not None:
-            pool.terminate()
+        backend.close()
     return finish(s, run_dir, task, state.history, time.perf_counter() - began, console)
 
 
@@ -183,38 +191,41 @@ def resume(run_dir: Path, task: PolicyValueTask, console: Console) -> RunState:
     return RunState(latest["replay"], latest["history"], latest["iteration"] + 1)
 
 
-def play(s: Settings, task: PolicyValueTask, iteration: int, pool,
-         replay: Positions | None) -> tuple[Positions, dict]:
+def play(s: Settings, task: PolicyValueTask, iteration: int, backend, replay: Positions | None,
+         note=None) -> tuple[Positions, dict]:
     """Self-play: this iteration's games joined to the replay window (its most recent ``replay_window`` positions
     kept); returns the window and the iteration's self-play numbers (seconds, positions per second, game counts)."""
     start = time.perf_counter()
-    new, stats = self_play(s, task, iteration, pool)
+    new, stats = self_play(s, task, iteration, backend, note)
     seconds = time.perf_counter() - start
     replay = new if replay is None else Positions.concat([replay, new])
     return replay.last(s.replay_window), {"self_play_s": seconds, "positions_per_s": stats["positions"] / seconds,
                                           **stats}
 
 
-def self_play(s: Settings, task: PolicyValueTask, iteration: int, pool) -> tuple[Positions, dict]:
-    """This iteration's games, split between the workers."""
-    game = make_game(s.game, s.max_plies)
-    weights = {k: v.detach().cpu() for k, v in task.model.state_dict().items()}
-    shares = [s.games_per_iteration // s.workers + (w < s.games_per_iteration % s.workers) for w in range(s.workers)]
-    jobs = [{"game": s.game, "max_plies": s.max_plies, "model": s.model, "model_kwargs": s.model_kwargs,
-             "weights": weights, "games": n, "search": search_settings(s, noise=True),
-             "temperature_moves": s.temperature_moves, "augment": s.augment,
-             "schedule": Schedule(in_flight=s.games_in_flight), "precision": s.selfplay_precision,
-             "seed": s.seed * 100003 + iteration * 101 + w} for w, n in enumerate(shares) if n]
-    if pool is None:
-        model = task.model.eval()
-        results = [play_games(game, Evaluator(game, model, j["precision"], freeze=True), j["games"],
-                              j["search"], j["temperature_moves"], j["augment"], j["seed"], j["schedule"])
-                   for j in jobs]
-    else:
-        results = pool.map(worker_play, jobs)
+def self_play(s: Settings, task: PolicyValueTask, iteration: int, backend, note=None) -> tuple[Positions, dict]:
+    """This iteration's games, split into jobs by the backend (``actors.py``) and played there; ``note(text)``
+    hears of each job as it comes back."""
+    jobs = iteration_jobs(s, iteration, backend.split(s.games_per_iteration))
+    returned = []
+
+    def heard(k: int, result) -> None:
+        returned.append(k)
+        if note:
+            note(f"self-play: {len(returned)}/{len(jobs)} of the games back")
+
+    results = backend.play(jobs, task.model, heard)
     stats = {k: sum(r[1][k] for r in results) for k in ("games", "positions", "first_player_wins", "draws",
                                                          "second_player_wins")}
     return Positions.concat([r[0] for r in results]), stats
+
+
+def iteration_jobs(s: Settings, iteration: int, shares: list[int]) -> list[SelfPlayJob]:
+    """The iteration's jobs, one per share of its games, each seeded by the run's seed, the iteration and its
+    index."""
+    return [SelfPlayJob(s.game, s.max_plies, s.model, s.model_kwargs, n, search_settings(s, noise=True),
+                        s.temperature_moves, s.augment, Schedule(in_flight=s.games_in_flight), s.selfplay_precision,
+                        seed=s.seed * 100003 + iteration * 101 + k) for k, n in enumerate(shares)]
 
 
 def train_step(s: Settings, task: PolicyValueTask, replay: Positions) -> dict:
@@ -292,6 +303,11 @@ def warm_start(s: Settings, task: PolicyValueTask, console: Console) -> None:
 def progress_bar(console: Console) -> Progress:
     return Progress(TextColumn("[bold]{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
                     TimeElapsedColumn(), TextColumn("{task.fields[status]}"), console=console)
+
+
+def progress_note(progress: Progress, bar) -> Callable[[str], None]:
+    """A function that shows a line of text in the progress bar's status column."""
+    return lambda text: progress.update(bar, status=text)
 
 
 def status_line(entry: dict) -> str:

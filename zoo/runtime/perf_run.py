@@ -6,6 +6,7 @@ The JSON is rewritten after each workload, so a run stopped half-way keeps what 
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable
 from pathlib import Path
 
 from rich.console import Console
@@ -41,20 +42,28 @@ def perf_apps(apps: dict, only: list[str]) -> list:
 def main(args, apps: dict) -> int:
     if args.repeats < 3:
         raise InputError(f"--repeats must be at least 3 (ABBA medians need them), got {args.repeats}")
-    console = Console()
     chosen = perf_apps(apps, args.apps)
-    out = Path(args.out) / "perf.json"
+    workloads = ((app.name, workload) for app in chosen for workload in app.perf(args.quick))
+    run_workloads(workloads, args.repeats, args.quick, Path(args.out) / "perf.json",
+                  RESULTS / "perf.json" if args.record else None)
+    return 0
+
+
+def run_workloads(workloads: Iterable[tuple[str, Workload]], repeats: int, quick: bool, out: Path,
+                  record: Path | None = None, console: Console | None = None) -> dict:
+    """Measure (app name, workload) pairs one after the other (built as they are reached, after the machine's
+    peaks), rewriting ``out`` after each; then the summary table, and ``record`` (a results/ file) if given."""
+    console = console or Console()
     console.print("measuring this machine's matmul peak (fp32, bf16) ...")
     payload = {"machine": machine_record(["fp32", "bf16"]), "load_average_start": load_average(),
-               "peaks_flops": measure_peaks(), "repeats": args.repeats, "quick": args.quick, "workloads": []}
+               "peaks_flops": measure_peaks(), "repeats": repeats, "quick": quick, "workloads": []}
     console.print(peaks_line(payload["peaks_flops"]))
     start = time.perf_counter()
-    for app in chosen:
-        for workload in app.perf(args.quick):
-            console.rule(f"[bold]{app.name}: {workload.name}")
-            payload["workloads"].append(measure(workload, app.name, args.repeats, payload["peaks_flops"], console))
-            payload["load_average_end"] = load_average()
-            write_json(out, payload)
+    for app, workload in workloads:
+        console.rule(f"[bold]{app}: {workload.name}")
+        payload["workloads"].append(measure(workload, app, repeats, payload["peaks_flops"], console))
+        payload["load_average_end"] = load_average()
+        write_json(out, payload)
     payload["seconds"] = round(time.perf_counter() - start, 1)
     write_json(out, payload)
     console.rule("[bold]summary")
@@ -64,9 +73,9 @@ def main(args, apps: dict) -> int:
     console.print(f"load average: start {_loads(payload['load_average_start'])}, "
                   f"end {_loads(payload.get('load_average_end'))}")
     console.print(f"wrote {out}")
-    if args.record:
-        console.print(f"recorded {write_json(RESULTS / 'perf.json', payload)}")
-    return 0
+    if record is not None:
+        console.print(f"recorded {write_json(record, payload)}")
+    return payload
 
 
 def measure(workload: Workload, app: str, repeats: int, peaks: dict, console: Console) -> dict:
