@@ -1,8 +1,11 @@
 """Callbacks: GradientHealth (the course's exploding/vanishing gradients, measured), FitTimer (throughput),
-LastCheckpoint (resume where a run stopped) and StopOnNonFinite (NaN never reaches a saved model)."""
+LastCheckpoint (resume where a run stopped), StopOnNonFinite (NaN never reaches a saved model) and RankReport (what
+each process of a distributed fit did)."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 import math
 import time
 from pathlib import Path
@@ -109,9 +112,7 @@ class FitTimer(L.Callback):
         self._start = time.perf_counter()
 
     def on_train_batch_end(self, trainer, pl_module, outputs, batch, batch_idx):
-        first = batch[0] if isinstance(batch, (list, tuple)) else batch
-        if isinstance(first, torch.Tensor):
-            self.samples += first.shape[0] * trainer.world_size
+        self.samples += first_dim(batch) * trainer.world_size
 
     def on_train_end(self, trainer, pl_module):
         if self._start is not None:
@@ -120,6 +121,56 @@ class FitTimer(L.Callback):
     @property
     def samples_per_second(self) -> float:
         return self.samples / self.seconds if self.seconds else 0.0
+
+
+def first_dim(batch) -> int:
+    """The number of samples in a batch: the first dimension of its (first) tensor; 0 when it has none."""
+    first = batch[0] if isinstance(batch, (list, tuple)) else batch
+    return first.shape[0] if isinstance(first, torch.Tensor) else 0
+
+
+def weights_digest(module: nn.Module) -> str:
+    """SHA-256 of the module's parameters and buffers, in order: replicas with equal weights have equal digests."""
+    digest = hashlib.sha256()
+    for name, value in module.state_dict().items():
+        digest.update(name.encode())
+        digest.update(value.detach().cpu().contiguous().view(-1).view(torch.uint8).numpy().tobytes())
+    return digest.hexdigest()
+
+
+class RankReport(L.Callback):
+    """In a distributed fit (world size > 1), each process writes ``<run_dir>/ranks/rank<R>.json`` at its end: its
+    place (global rank, node rank, local rank, world size, backend), the training samples it saw and its sampler's
+    share of the data, and a digest of its weights. Synchronised replicas end with one digest; the samples show
+    that each process had its own share. On a cluster without a shared disk each node keeps its own files."""
+
+    def __init__(self, run_dir: str | Path):
+        self.run_dir = Path(run_dir)
+        self.samples = self.batches = 0
+
+    def on_train_batch_end(self, trainer, pl_module, outputs, batch, batch_idx) -> None:
+        self.samples += first_dim(batch)
+        self.batches += 1
+
+    def on_fit_end(self, trainer, pl_module) -> None:
+        if trainer.world_size < 2:
+            return
+        sampler = getattr(trainer.train_dataloader, "sampler", None)
+        report = {
+            "global_rank": trainer.global_rank, "node_rank": trainer.node_rank, "local_rank": trainer.local_rank,
+            "world_size": trainer.world_size, "num_nodes": trainer.num_nodes,
+            "backend": torch.distributed.get_backend() if torch.distributed.is_initialized() else None,
+            "epochs": trainer.current_epoch, "steps": trainer.global_step,
+            "samples_seen": self.samples, "batches_seen": self.batches,
+            "sampler": type(sampler).__name__ if sampler is not None else None,
+            "sampler_rank": getattr(sampler, "rank", None), "sampler_replicas": getattr(sampler, "num_replicas", None),
+            "samples_per_epoch": getattr(sampler, "num_samples", None),
+            "dataset_size": len(sampler.dataset) if hasattr(sampler, "dataset") else None,
+            "weights_sha256": weights_digest(pl_module),
+        }
+        folder = self.run_dir / "ranks"
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / f"rank{trainer.global_rank}.json").write_text(json.dumps(report, indent=2))
 
 
 class LastCheckpoint(ModelCheckpoint):

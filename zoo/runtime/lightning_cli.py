@@ -3,6 +3,9 @@
 Everything a run makes goes under ``<runs_dir>/<app>/<name>/``: ``config.yaml``, ``checkpoints/`` (best.ckpt,
 last.ckpt), ``model/`` (a ``from_pretrained`` folder), ``metrics.json`` (held-out metrics), ``plots/*.png`` and
 CSV + TensorBoard logs. A killed run resumes with ``fit ... --ckpt_path last``.
+
+Under torchrun or SLURM (``--trainer.num_nodes M --trainer.devices N --trainer.strategy ddp``) the process of
+global rank 0 claims and writes the run folder; every process adds its ``ranks/rank<R>.json`` (``RankReport``).
 """
 
 from __future__ import annotations
@@ -16,8 +19,9 @@ import lightning as L
 from lightning.pytorch.callbacks import ModelCheckpoint
 from lightning.pytorch.cli import LightningCLI
 from lightning.pytorch.loggers import CSVLogger, TensorBoardLogger
+from lightning.pytorch.utilities.rank_zero import rank_zero_only
 
-from ..callbacks import FitTimer, GradientHealth, LastCheckpoint, StopOnNonFinite
+from ..callbacks import FitTimer, GradientHealth, LastCheckpoint, RankReport, StopOnNonFinite
 from ..checkpoint import LIGHTNING_KEYS, SafeCheckpointIO
 from ..errors import InputError
 from ..safety import check_config, check_config_files, check_plain, check_run_name, claim_folder, inside
@@ -115,7 +119,7 @@ class ZooCLI(LightningCLI):
                 mode=self.model.monitor_mode, enable_version_counter=False))
             callbacks.append(LastCheckpoint(run_dir / "checkpoints"))
         self.fit_timer = FitTimer()
-        callbacks.append(self.fit_timer)
+        callbacks += [self.fit_timer, RankReport(run_dir)]
         if cfg.gradient_health_every > 0:
             callbacks.append(GradientHealth(every_n_steps=cfg.gradient_health_every, run_dir=run_dir))
         kwargs["callbacks"] = callbacks
@@ -140,11 +144,13 @@ class ZooCLI(LightningCLI):
         if self.subcommand != "fit":
             return [CSVLogger(run_dir / f"{self.subcommand}_logs", name="csv", version="")]
         old = run_dir / "csv" / "metrics.csv"
-        if old.is_file():
+        if old.is_file() and rank_zero_only.rank == 0:
             old.rename(old.with_name(f"metrics.{int(old.stat().st_mtime)}.csv"))
         return [CSVLogger(run_dir, name="csv", version=""), TensorBoardLogger(run_dir, name="tensorboard", version="")]
 
     def before_fit(self) -> None:
+        if not self.trainer.is_global_zero:
+            return  # under torchrun or SLURM one process owns the run folder; the others write only ranks/
         claim_folder(self.run_dir, "--name")
         parser = self._parser(self.subcommand)
         text = parser.dump(self.config[self.subcommand], skip_none=False)
