@@ -1,8 +1,8 @@
 """Rewrite the README's result tables from results/*.json (written by `zoo bench APP --record`).
 
-Each table sits between markers naming an app (or ``perf`` for `zoo perf --record`, ``demo`` for `zoo demo
---record`), e.g. ``<!-- results: science/genomics -->`` ... ``<!-- /results -->``;
-everything between them is replaced by the caption (command, machine) and the table made from
+Each table sits between markers naming an app (or ``perf`` for `zoo perf --record`, ``perf-rl-actors`` for `zoo rl
+perf-actors --record`, ``demo`` for `zoo demo --record`), e.g. ``<!-- results: science/genomics -->`` ...
+``<!-- /results -->``; everything between them is replaced by the caption (command, machine) and the table made from
 ``results/science-genomics.json``. Numbers in those tables are never typed by hand.
 
     python scripts/readme_tables.py            # rewrite README.md in place
@@ -17,11 +17,16 @@ import re
 import sys
 from pathlib import Path
 
+from apps.rl.perf_actors import projection
 from zoo.runtime.bench_table import caption, table_cells
 from zoo.runtime.demo import demo_caption, demo_cells
 from zoo.runtime.perf_run import perf_caption, perf_cells
 
 ROOT = Path(__file__).resolve().parents[1]
+# Speed tables (perf.json's shape) by marker, and the command that records each.
+PERF_COMMANDS = {"perf": "zoo perf --record", "perf-rl-actors": "zoo rl perf-actors --record"}
+# A sentence made from a result's facts, under its table.
+NOTES = {"perf-rl-actors": projection}
 BLOCK = re.compile(r"(<!-- results: (?P<app>[\w/.-]+) -->\n)(?P<body>.*?)(<!-- /results -->)", re.S)
 
 
@@ -30,16 +35,17 @@ def results_file(results: Path, app: str) -> Path:
 
 
 def render(payload: dict, source: str, name: str = "") -> str:
-    """The caption and the Markdown table of one result: `zoo perf` (marker ``perf``), `zoo demo` (``demo``) or
-    an app's bench."""
-    if name == "perf":
-        (headers, rows), text = perf_cells(payload), f"`zoo perf --record` on {perf_caption(payload)}"
+    """The caption and the Markdown table of one result: a speed table (``PERF_COMMANDS``), `zoo demo` (``demo``)
+    or an app's bench."""
+    if name in PERF_COMMANDS:
+        (headers, rows), text = perf_cells(payload), f"`{PERF_COMMANDS[name]}` on {perf_caption(payload)}"
     elif name == "demo":
         (headers, rows), text = demo_cells(payload), demo_caption(payload)
     else:
         (headers, rows), text = table_cells(payload), caption(payload)
     lines = [f"Measured with {text}; JSON in `{source}`.", "", _row(headers), "|" + "---|" * len(headers)]
-    return "\n".join(lines + [_row(r) for r in rows]) + "\n"
+    notes = ["", NOTES[name](payload)] if name in NOTES else []
+    return "\n".join(lines + [_row(r) for r in rows] + notes) + "\n"
 
 
 def _row(cells: list[str]) -> str:

@@ -89,6 +89,17 @@ def add_per_actor(payload: dict, n: int) -> None:
         w["facts"]["parallel_efficiency"] = pair["ratio_median"] / n
 
 
+def projection(payload: dict) -> str:
+    """The per-actor rate and what it projects to on a cluster, in a sentence (printed, and under the README's
+    table)."""
+    facts = payload["workloads"][0]["facts"]
+    rate, n = facts["positions_per_s_per_actor"], facts["actors"]
+    return (f"Per actor: {rate:.0f} positions/s ({facts['game']}, the {n}-actor rate / {n}; parallel efficiency "
+            f"{facts['parallel_efficiency']:.0%} on this machine). Projected for a cluster: about {rate:.0f} x K "
+            f"positions/s with K actors (e.g. {16 * rate:,.0f} with 16) while the learner keeps up; the weights "
+            f"({facts['weights_bytes'] / 1e6:.1f} MB) go out once per iteration.")
+
+
 def main(argv: list[str]) -> int:
     from zoo.outputs import write_json
     from zoo.runtime.perf_run import run_workloads
@@ -121,9 +132,7 @@ def main(argv: list[str]) -> int:
         out = Path(args.out) / RECORD_NAME
         payload = run_workloads([("rl", workload(s, args.num_actors, backends))], args.repeats, args.quick, out)
         add_per_actor(payload, args.num_actors)
-        facts = payload["workloads"][0]["facts"]
-        print(f"per actor: {facts['positions_per_s_per_actor']:.0f} positions/s, parallel efficiency "
-              f"{facts['parallel_efficiency']:.0%} with {args.num_actors} actors on this machine")
+        print(projection(payload))
         write_json(out, payload)
         if args.record:
             print(f"recorded {write_json(RESULTS / RECORD_NAME, payload)}")
