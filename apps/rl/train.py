@@ -192,7 +192,7 @@ def resume(run_dir: Path, task: PolicyValueTask, console: Console) -> RunState:
 
 
 def play(s: Settings, task: PolicyValueTask, iteration: int, backend, replay: Positions | None,
-         note=None) -> tuple[Positions, dict]:
+         note: Callable[[str], None] | None = None) -> tuple[Positions, dict]:
     """Self-play: this iteration's games joined to the replay window (its most recent ``replay_window`` positions
     kept); returns the window and the iteration's self-play numbers (seconds, positions per second, game counts)."""
     start = time.perf_counter()
@@ -203,7 +203,8 @@ def play(s: Settings, task: PolicyValueTask, iteration: int, backend, replay: Po
                                           **stats}
 
 
-def self_play(s: Settings, task: PolicyValueTask, iteration: int, backend, note=None) -> tuple[Positions, dict]:
+def self_play(s: Settings, task: PolicyValueTask, iteration: int, backend,
+              note: Callable[[str], None] | None = None) -> tuple[Positions, dict]:
     """This iteration's games, split into jobs by the backend (``actors.py``) and played there; ``note(text)``
     hears of each job as it comes back."""
     jobs = iteration_jobs(s, iteration, backend.split(s.games_per_iteration))

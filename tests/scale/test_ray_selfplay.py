@@ -106,6 +106,6 @@ def test_perf_actors_command_writes_its_table(ray_cluster, tmp_path, capsys):
     (workload,) = payload["workloads"]
     assert [p["peer"]["name"][:11] for p in workload["pairs"]] == ["1 Ray actor", "2 worker pr"]
     assert workload["facts"]["positions_per_s_per_actor"] > 0 and payload["machine"]["cpu"]
-    assert "per actor:" in capsys.readouterr().out
+    assert "Per actor:" in capsys.readouterr().out
     with pytest.raises(InputError, match="--num-actors must be at least 2"):
         main(["--num-actors", "1"])
