@@ -46,12 +46,13 @@ def check_settings(s) -> None:
 
 def check_actors(s) -> None:
     """``actors`` is "local" or "ray"; Ray is installed when asked for; an address only goes with Ray."""
-    import importlib.util
-
     if s.actors not in ("local", "ray"):
         raise InputError(f"setting actors must be local or ray, got {s.actors!r}")
-    if s.actors == "ray" and importlib.util.find_spec("ray") is None:
-        raise InputError("actors: ray needs Ray, which is not installed: pip install 'zoo-suite[scale]' "
-                         "(or leave actors at local: worker processes on this machine)")
+    if s.actors == "ray":
+        try:
+            import ray  # noqa: F401
+        except ImportError:
+            raise InputError("actors: ray needs Ray, which is not installed: pip install 'zoo-suite[scale]' "
+                             "(or leave actors at local: worker processes on this machine)") from None
     if s.ray_address and s.actors != "ray":
         raise InputError(f"setting ray_address ({s.ray_address}) is for actors: ray, but actors is {s.actors}")

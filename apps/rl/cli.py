@@ -21,6 +21,7 @@ CONFIGS = Path(__file__).parent / "configs"
 
 
 def train_main(argv: list[str]) -> int:
+    from .checks import check_settings
     from .train import Settings, train
 
     parser = ArgumentParser(prog="zoo rl train", description="AlphaZero-style self-play training. Every field of "
@@ -35,6 +36,7 @@ def train_main(argv: list[str]) -> int:
     check_plain(settings.model_kwargs, "model_kwargs")
     name = check_run_name(cfg.name or (Path(str(cfg.config[0])).stem if cfg.get("config") else settings.game))
     run_dir = inside(Path(cfg.runs_dir) / "rl" / name, cfg.runs_dir)
+    check_settings(settings)  # before the folder is made: a refused setting leaves nothing behind
     claim_folder(run_dir, "--name")
     train(settings, run_dir)
     return 0

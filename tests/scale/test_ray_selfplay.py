@@ -4,6 +4,7 @@ and a killed actor is restarted with its games replayed. Skipped where Ray is no
 import json
 import os
 import signal
+import sys
 
 import numpy as np
 import pytest
@@ -79,13 +80,34 @@ def test_ray_training_gives_the_replay_data_of_local_workers(ray_cluster, tmp_pa
     assert on_ray["iterations"] == local["iterations"] == 1
 
 
-def test_ray_missing_or_misnamed_is_one_clear_message(monkeypatch):
-    import importlib.util
+def test_killed_driver_resumes_on_ray(ray_cluster, tmp_path, monkeypatch):
+    from apps.rl import train as train_mod
 
-    real = importlib.util.find_spec
-    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "ray" else real(name, *a))
+    real_fit, calls = train_mod.fit_network, {"n": 0}
+
+    def crash_on_second(task, replay, s):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise KeyboardInterrupt("driver killed")
+        return real_fit(task, replay, s)
+
+    settings = Settings(actors="ray", **{**TINY, "iterations": 3})
+    monkeypatch.setattr(train_mod, "fit_network", crash_on_second)
+    with pytest.raises(KeyboardInterrupt):
+        train(settings, tmp_path / "run")
+    assert load_latest(tmp_path / "run")["iteration"] == 0
+    monkeypatch.setattr(train_mod, "fit_network", real_fit)
+    assert train(settings, tmp_path / "run")["iterations"] == 3  # new actors, from the last finished iteration
+    assert [h["iteration"] for h in load_latest(tmp_path / "run")["history"]] == [0, 1, 2]
+
+
+def test_ray_missing_or_misnamed_is_one_clear_message(monkeypatch, tmp_path):
+    from apps.rl.app import APP
+
+    monkeypatch.setitem(sys.modules, "ray", None)  # what `import ray` meets where it is not installed
     with pytest.raises(InputError, match=r"actors: ray needs Ray.*pip install 'zoo-suite\[scale\]'"):
-        check_settings(Settings(actors="ray"))
+        APP.main(["train", "--actors", "ray", "--num-actors", "2", "--runs_dir", str(tmp_path), "--name", "r"])
+    assert not (tmp_path / "rl").exists()  # refused before the run folder was made
     with pytest.raises(InputError, match="actors must be local or ray, got 'dask'"):
         check_settings(Settings(actors="dask"))
     with pytest.raises(InputError, match="ray_address .* is for actors: ray"):
