@@ -82,17 +82,11 @@ def test_ray_training_gives_the_replay_data_of_local_workers(ray_cluster, tmp_pa
 
 def test_killed_driver_resumes_on_ray(ray_cluster, tmp_path, monkeypatch):
     from apps.rl import train as train_mod
+    from tests.apps.rl.crash import fit_crashing_on
 
-    real_fit, calls = train_mod.fit_network, {"n": 0}
-
-    def crash_on_second(task, replay, s):
-        calls["n"] += 1
-        if calls["n"] == 2:
-            raise KeyboardInterrupt("driver killed")
-        return real_fit(task, replay, s)
-
+    real_fit = train_mod.fit_network
     settings = Settings(actors="ray", **{**TINY, "iterations": 3})
-    monkeypatch.setattr(train_mod, "fit_network", crash_on_second)
+    monkeypatch.setattr(train_mod, "fit_network", fit_crashing_on(2))
     with pytest.raises(KeyboardInterrupt):
         train(settings, tmp_path / "run")
     assert load_latest(tmp_path / "run")["iteration"] == 0

@@ -15,6 +15,8 @@ from apps.rl.selfplay import play_games
 from apps.rl.train import Settings, load_latest, train
 from zoo.errors import InputError
 
+from .crash import fit_crashing_on
+
 TINY = dict(game="tictactoe", model="resnet_small", model_kwargs={"depth": 1, "width": 8}, games_per_iteration=4,
             simulations=4, train_steps=2, batch_size=16, eval_every=1, eval_games=2, final_eval_games=2,
             eval_simulations=2, workers=1)
@@ -41,15 +43,8 @@ def test_self_play_labels_the_winner_plus_one():
 
 def test_killed_run_resumes_without_losing_iterations(tmp_path, monkeypatch):
     run = tmp_path / "ttt"
-    real_fit, calls = train_mod.fit_network, {"n": 0}
-
-    def crash_on_third(task, replay, s):
-        calls["n"] += 1
-        if calls["n"] == 3:
-            raise KeyboardInterrupt("killed")
-        return real_fit(task, replay, s)
-
-    monkeypatch.setattr(train_mod, "fit_network", crash_on_third)
+    real_fit = train_mod.fit_network
+    monkeypatch.setattr(train_mod, "fit_network", fit_crashing_on(3))
     with pytest.raises(KeyboardInterrupt):
         train(Settings(iterations=4, **TINY), run)
     latest = load_latest(run)
