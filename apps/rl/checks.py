@@ -49,10 +49,15 @@ def check_actors(s) -> None:
     if s.actors not in ("local", "ray"):
         raise InputError(f"setting actors must be local or ray, got {s.actors!r}")
     if s.actors == "ray":
-        try:
-            import ray  # noqa: F401
-        except ImportError:
-            raise InputError("actors: ray needs Ray, which is not installed: pip install 'zoo-suite[scale]' "
-                             "(or leave actors at local: worker processes on this machine)") from None
+        require_ray("actors: ray", " (or leave actors at local: worker processes on this machine)")
     if s.ray_address and s.actors != "ray":
         raise InputError(f"setting ray_address ({s.ray_address}) is for actors: ray, but actors is {s.actors}")
+
+
+def require_ray(what: str, alternative: str = "") -> None:
+    """Raise an ``InputError`` saying that ``what`` needs Ray and how to install it, unless Ray imports."""
+    try:
+        import ray  # noqa: F401
+    except ImportError:
+        raise InputError(f"{what} needs Ray, which is not installed: pip install 'zoo-suite[scale]'"
+                         f"{alternative}") from None

@@ -21,6 +21,7 @@ from zoo.runtime.bench import RESULTS
 from zoo.runtime.perf import Contender, Pair, Timed, Workload
 
 from .actors import LocalWorkers, cpu_weights
+from .checks import require_ray
 from .cli import CONFIGS, positive
 from .games import make_game
 from .network import build_network
@@ -74,10 +75,7 @@ def workload(s: Settings, n: int, backends: dict) -> Workload:
              "selfplay_precision": s.selfplay_precision,
              "parameters": sum(p.numel() for p in model.parameters()),
              "weights_bytes": sum(v.numel() * v.element_size() for v in weights.values()),
-             "weights_put_s": broadcast_seconds(model),
-             "projection": "a cluster of K actors plays about K x the per-actor rate (the N-actor run's positions/s "
-                           "/ N) as long as the learner keeps up: the weights go into the object store once per "
-                           "iteration and each batch's positions come back on their own"}
+             "weights_put_s": broadcast_seconds(model)}
     return Workload(f"rl self-play on Ray: {s.game}", pairs, facts)
 
 
@@ -117,13 +115,10 @@ def main(argv: list[str]) -> int:
     args = ap.parse_args(argv)
     positive("--num-actors", args.num_actors, low=2)
     positive("--repeats", args.repeats, low=3)
+    positive("--games", args.games, low=0)
     if not (CONFIGS / args.preset).is_file():
         raise InputError(f"--preset {args.preset}: no such file in {CONFIGS}")
-    try:
-        import ray  # noqa: F401
-    except ImportError:
-        raise InputError("zoo rl perf-actors needs Ray: pip install 'zoo-suite[scale]'") from None
-    positive("--games", args.games, low=0)
+    require_ray("zoo rl perf-actors")
     s = preset_settings(args.preset, args.quick, args.games)
     started = start_ray("", args.num_actors)
     actors = RayActors(args.num_actors, s.games_in_flight)
