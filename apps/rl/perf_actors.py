@@ -1,7 +1,7 @@
-"""`zoo rl perf-actors [--num-actors N] [--repeats R] [--quick] [--record]`: self-play's positions per second on
-Ray with N actors against one actor (and against N local worker processes, the default backend), timed side by
-side (ABBA, median ratio) as `zoo perf` times its pairs; a table, ``runs/bench/perf-rl-actors.json`` and, with
-``--record``, ``results/perf-rl-actors.json`` (the README's table).
+"""`zoo rl perf-actors [--num-actors N] [--repeats R] [--games G] [--quick] [--record]`: self-play's positions
+per second on Ray with N actors against one actor (and against N local worker processes, the default backend),
+timed side by side (ABBA, median ratio) as `zoo perf` times its pairs; a table, ``runs/bench/perf-rl-actors.json``
+and, with ``--record``, ``results/perf-rl-actors.json`` (the README's table).
 
 Every run plays one iteration of a preset's self-play (Connect Four: 64 games, batches of 16, 40 simulations) with
 a fixed random network (a forward pass costs the same whatever it learnt), on a local Ray cluster started here.
