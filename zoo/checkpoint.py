@@ -58,7 +58,8 @@ def task_hparams(checkpoint: dict, task_class, path) -> dict[str, Any]:
     hparams = checkpoint.get("hyper_parameters", {})
     if not isinstance(hparams, dict):
         raise InputError(f"{path}: hyper_parameters is a {type(hparams).__name__}, expected a dict")
-    hparams = {k: v for k, v in hparams.items() if k not in LIGHTNING_KEYS}
+    # init_from: the weights are the checkpoint's own, and a model name found in a file never reaches the Hub.
+    hparams = {k: v for k, v in hparams.items() if k not in LIGHTNING_KEYS and k != "init_from"}
     check_plain(hparams, f"{path}: hyper_parameters")
     accepted = init_parameters(task_class)
     unknown = sorted(set(hparams) - accepted)

@@ -15,7 +15,9 @@ from jsonargparse import ActionConfigFile, ArgumentParser
 from rich.console import Console
 
 from zoo.errors import InputError
-from zoo.safety import check_config_files, check_plain, check_run_name, claim_folder, inside
+from zoo.runtime.config_sources import HELP_FLAGS, read_command_line
+from zoo.safety import check_run_name, claim_folder, inside
+from zoo.trust.reader import check_plain
 
 CONFIGS = Path(__file__).parent / "configs"
 
@@ -30,11 +32,15 @@ def train_main(argv: list[str]) -> int:
     parser.add_argument("--name", default=None, help="run name (default: the config's name); same name resumes")
     parser.add_argument("--runs_dir", default="runs", help="runs go to <runs_dir>/rl/<name>/")
     parser.add_class_arguments(Settings)
-    check_config_files(argv)  # a config is data: no class_path of anyone else's is imported while parsing
-    cfg = parser.parse_args(spelled_as_fields(argv))
+    argv = spelled_as_fields(argv)
+    if any(a in HELP_FLAGS for a in argv):
+        parser.parse_args(["--help"])
+    # A config is data: read by us (any name, bounded, no aliases), handed to jsonargparse as a dict.
+    line = read_command_line(argv)
+    cfg = parser.parse_object(line.config)
     settings = Settings(**{f: cfg[f] for f in Settings.__dataclass_fields__})
     check_plain(settings.model_kwargs, "model_kwargs")
-    name = check_run_name(cfg.name or (Path(str(cfg.config[0])).stem if cfg.get("config") else settings.game))
+    name = check_run_name(cfg.name or (Path(line.files[0][0]).stem if line.files else settings.game))
     run_dir = inside(Path(cfg.runs_dir) / "rl" / name, cfg.runs_dir)
     check_settings(settings)  # before the folder is made: a refused setting leaves nothing behind
     claim_folder(run_dir, "--name")

@@ -50,7 +50,7 @@ def main() -> None:
             "--extra_eval", "false", "--gradient_health_every", "0", "--trainer.enable_progress_bar", "false"]
     if "--resume" in sys.argv:
         args += ["--ckpt_path", "last"]
-    ZooCLI("vision", VisionTask, L.LightningDataModule, args=args,
+    ZooCLI("vision", VisionTask, L.LightningDataModule, args=args, data_modules=["apps.vision.data"],
            trainer_defaults={"callbacks": [Recorder(run_dir, kill_after)]})
 
 

@@ -91,7 +91,7 @@ class AppDeclaration:
 
         for module in self.data:  # imported so that `--data.class_path` can name a data module by its class alone
             importlib.import_module(module)
-        ZooCLI(self.folder, load(self.task), L.LightningDataModule, args=argv,
+        ZooCLI(self.folder, load(self.task), L.LightningDataModule, args=argv, data_modules=self.data,
                parser_kwargs={"prog": self.prog, "description": self.description()})
         return 0
 

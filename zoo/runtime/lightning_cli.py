@@ -13,6 +13,7 @@ from __future__ import annotations
 import inspect
 import sys
 import warnings
+from collections.abc import Sequence
 from pathlib import Path
 
 import lightning as L
@@ -22,17 +23,28 @@ from lightning.pytorch.loggers import CSVLogger, TensorBoardLogger
 from lightning.pytorch.utilities.rank_zero import rank_zero_only
 
 from ..callbacks import FitTimer, GradientHealth, LastCheckpoint, RankReport, StopOnNonFinite
-from ..checkpoint import LIGHTNING_KEYS, SafeCheckpointIO
+from ..checkpoint import SafeCheckpointIO
 from ..errors import InputError
-from ..safety import check_config, check_config_files, check_plain, check_run_name, claim_folder, inside
+from ..safety import check_run_name, claim_folder, inside
+from ..trust.classes import check_config as check_classes
+from ..trust.classes import data_classes, lightning_name
+from .checkpoint_hparams import merge_checkpoint_hparams
+from .config_sources import HELP_FLAGS, read_command_line
 from .finish import finish_run
 from .machine import auto_precision
+
+
+LIGHTNING_SUBCOMMANDS = ("fit", "validate", "test", "predict")
+# Settings that take a whole mapping, or a file of one (read by us): the sections and the class-valued settings.
+GROUPS = ("trainer", "model", "data", "trainer.callbacks", "trainer.logger", "trainer.plugins",
+          "trainer.strategy", "trainer.profiler")
 
 
 class ZooCLI(LightningCLI):
     description = "Train and test with Lightning: -c CONFIG, --model.*, --data.*, --trainer.*, --name RUN."
 
-    def __init__(self, app: str, model_class, datamodule_class, args=None, **kwargs):
+    def __init__(self, app: str, model_class, datamodule_class, args=None, data_modules: Sequence[str] = (),
+                 **kwargs):
         self.app = app
         # Called from Python with explicit args (zoo demo, tests), sys.argv belongs to someone else.
         warnings.filterwarnings("ignore", message=".*LightningCLI's args parameter is intended.*")
@@ -44,8 +56,30 @@ class ZooCLI(LightningCLI):
         kwargs.setdefault("parser_kwargs", {"prog": f"zoo {app}", "description": self.description})
         # Our checkpoints carry no `_instantiator`: nothing in a checkpoint ever names code to call.
         kwargs.setdefault("load_from_checkpoint_support", False)
-        check_config_files(sys.argv[1:] if args is None else args)
+        self.print_config = None
+        args = list(sys.argv[1:] if args is None else args)
+        if not any(a in HELP_FLAGS for a in args):  # help reads no file: jsonargparse may parse it as it is
+            args = self._read_sources(args, model_class, data_modules, run=kwargs.get("run", True))
         super().__init__(model_class, datamodule_class, args=args, **kwargs)
+
+    def _read_sources(self, argv: list[str], model_class, data_modules: Sequence[str], run: bool) -> dict:
+        """The command line as one checked dict (``zoo.runtime.config_sources``): every file read by us, every
+        class checked against the table, the checkpoint's hyperparameters merged as plain values."""
+        line = read_command_line(argv, LIGHTNING_SUBCOMMANDS if run else (), GROUPS)
+        if run and line.subcommand is None:
+            raise InputError(f"expected a command: {'|'.join(LIGHTNING_SUBCOMMANDS)} (see --help)")
+        self.print_config = line.print_config
+        config = line.config
+        data = data_classes(data_modules)
+        _full_class_names(config, data)
+        where = line.subcommand or "config"
+        merge_checkpoint_hparams(config, model_class, where)
+        run_dir = _run_dir(config, self.app)
+        for source, fragment in line.files:  # what a file says may not write elsewhere or fetch from the Hub
+            _full_class_names(fragment, data)
+            check_classes(fragment, data, source, run_dir=run_dir)
+        check_classes(config, data, where)
+        return {line.subcommand: config} if run else config
 
     def add_arguments_to_parser(self, parser) -> None:
         parser.add_argument("--name", type=str, default="default",
@@ -72,26 +106,16 @@ class ZooCLI(LightningCLI):
         return inside(runs / self.app / check_run_name(cfg.name), runs)
 
     def _parse_ckpt_path(self) -> None:
-        """Lightning merges a checkpoint's hyperparameters into the config (so ``test --ckpt_path`` rebuilds the
-        model) and jsonargparse would import any ``class_path`` among them: merge only plain values."""
-        sub = self.config.get("subcommand")
-        ckpt_path = self.config[sub].get("ckpt_path") if sub else None
-        if not ckpt_path or not Path(ckpt_path).is_file():
-            return
-        checkpoint = SafeCheckpointIO().load_checkpoint(ckpt_path)
-        hparams = checkpoint.get("hyper_parameters", {}) if isinstance(checkpoint, dict) else None
-        if not isinstance(hparams, dict):
-            raise InputError(f"{ckpt_path}: hyper_parameters is not a dict")
-        hparams = {k: v for k, v in hparams.items() if k not in LIGHTNING_KEYS}
-        check_plain(hparams, f"{ckpt_path}: hyper_parameters")
-        if hparams:
-            self.config = self.parser.parse_object({sub: {"model": hparams}}, self.config)
+        """Lightning has no public switch for its own merge of a checkpoint's hyperparameters (it would import a
+        ``_class_path`` found there); ``_read_sources`` has already merged them as checked plain values."""
 
     def before_instantiate_classes(self) -> None:
         """Refuse what would run foreign code, write outside the runs folder or train nothing, before anything is
         built or written."""
         cfg = self.config.get(str(self.subcommand), self.config)
-        check_config(_as_dict(cfg), "config")
+        if self.print_config is not None:
+            print(self.parser.dump(self.config, skip_none=False), end="")
+            raise SystemExit(0)
         _ = self.run_dir
         trainer = cfg.get("trainer") or {}
         if self.subcommand == "fit":
@@ -169,6 +193,39 @@ class ZooCLI(LightningCLI):
                    self.fit_timer, extra_eval=cfg.extra_eval)
 
 
-def _as_dict(cfg) -> dict:
-    """A jsonargparse Namespace as nested dicts (for ``check_config``)."""
-    return cfg.as_dict() if hasattr(cfg, "as_dict") else dict(cfg)
+def _run_dir(config: dict, app: str) -> Path:
+    """Where this run will write, from the settings as given (defaults as ``add_arguments_to_parser``)."""
+    name, runs = config.get("name", "default"), config.get("runs_dir", "runs")
+    if not isinstance(name, str) or not isinstance(runs, str):
+        raise InputError("--name and --runs_dir take a folder name and a folder")
+    return Path(runs) / app / check_run_name(name)
+
+
+def _full_class_names(config: dict, data: dict) -> None:
+    """Every class in ``config`` by its table name, so that jsonargparse never looks a short name up among
+    whatever classes happen to be imported."""
+    section = config.get("data")
+    if isinstance(section, str):
+        config["data"] = section = {"class_path": section}
+    if isinstance(section, dict):
+        short = {full.rsplit(".", 1)[1]: full for full in data}
+        if section.get("class_path") in short:
+            section["class_path"] = short[section["class_path"]]
+        loose = [k for k in section if k not in ("class_path", "init_args", "dict_kwargs")]
+        if loose:  # `--data.batch_size 32` is the data module's init_args, as jsonargparse reads it
+            section.setdefault("init_args", {})
+            if isinstance(section["init_args"], dict):
+                section["init_args"].update({k: section.pop(k) for k in loose})
+    trainer = config.get("trainer")
+    if isinstance(trainer, dict):
+        for key in ("callbacks", "logger"):
+            items = trainer.get(key)
+            for i, item in enumerate(items if isinstance(items, list) else [items]):
+                if isinstance(item, str) and lightning_name(item):
+                    item = {"class_path": item}
+                if isinstance(item, dict) and isinstance(item.get("class_path"), str):
+                    item["class_path"] = lightning_name(item["class_path"]) or item["class_path"]
+                if isinstance(items, list):
+                    items[i] = item
+                elif item is not None:
+                    trainer[key] = item

@@ -1,0 +1,214 @@
+"""THE reader: every file a stranger may have made is opened here, and read as bounded plain data.
+
+A config, a run folder's ``config.yaml`` / ``settings.json`` / ``metrics.json``, a model folder's ``config.json``
+or a checkpoint's hyperparameters may come from anyone. What they may hold:
+
+- YAML without anchors, aliases or explicit tags (a "billion laughs" bomb is refused before it is expanded), JSON;
+  at most ``MAX_BYTES`` of text, ``MAX_DEPTH`` levels of nesting and ``MAX_NODES`` values in all. Each bound is
+  checked while parsing, so any bomb answers in milliseconds.
+- Plain values only: ``None``, booleans, numbers, strings, and lists and string-keyed dicts of those; a key that
+  would name a class to import (``class_path``, ``_instantiator``, ...) is refused unless the caller allows
+  class paths (config files, checked against ``zoo.trust.classes``).
+- A file reached through a folder must stay inside it: a symbolic link that leaves the folder is refused.
+- A URL is refused: nothing is ever fetched because a file or flag named it.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ..errors import InputError, RefusedFile
+
+MAX_BYTES = 4 * 1024 * 1024  # configs, settings and metrics we write are a few KB
+MAX_DEPTH = 32  # plain data nested deeper than this is not something we wrote
+MAX_NODES = 200_000  # values in one document (a long list of numbers is fine; an exponential blow-up is not)
+CLASS_KEYS = ("class_path", "_class_path", "_instantiator", "__class__", "__reduce__")
+URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_PLAIN_TAGS = {None, "!", "tag:yaml.org,2002:str", "tag:yaml.org,2002:int", "tag:yaml.org,2002:float",
+               "tag:yaml.org,2002:bool", "tag:yaml.org,2002:null", "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"}
+
+
+def is_url(text: str) -> bool:
+    return isinstance(text, str) and bool(URL.match(text.strip()))
+
+
+def refuse_url(text: str, where: str) -> None:
+    if is_url(text):
+        raise RefusedFile(f"{where}: {text[:80]!r} is a URL; zoo-suite reads only local files (download it "
+                          "yourself and pass the path)")
+
+
+def load_yaml(text: str, source: str) -> Any:
+    """``text`` as plain data: no anchors, aliases or tags, within the size, depth and node bounds."""
+    if len(text) > MAX_BYTES:
+        raise RefusedFile(f"{source}: {len(text):,} characters, over the {MAX_BYTES:,} a config may have")
+    depth = nodes = 0
+    try:
+        for event in yaml.parse(text, Loader=_LOADER):
+            if isinstance(event, yaml.AliasEvent):
+                raise RefusedFile(f"{source} line {event.start_mark.line + 1}: a YAML alias (*{event.anchor}); "
+                                  "aliases and anchors are refused (they can expand without bound)")
+            anchor, tag = getattr(event, "anchor", None), getattr(event, "tag", None)
+            if anchor is not None:
+                raise RefusedFile(f"{source} line {event.start_mark.line + 1}: a YAML anchor (&{anchor}); "
+                                  "aliases and anchors are refused (they can expand without bound)")
+            if tag not in _PLAIN_TAGS:
+                raise RefusedFile(f"{source} line {event.start_mark.line + 1}: the YAML tag {tag!r}; only plain "
+                                  "values (no tags) are read")
+            if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    raise RefusedFile(f"{source} line {event.start_mark.line + 1}: nested more than {MAX_DEPTH} "
+                                      "levels deep")
+            elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+                depth -= 1
+            nodes += isinstance(event, (yaml.ScalarEvent, yaml.MappingStartEvent, yaml.SequenceStartEvent))
+            if nodes > MAX_NODES:
+                raise RefusedFile(f"{source}: more than {MAX_NODES:,} values")
+        return yaml.load(text, Loader=_LOADER)
+    except yaml.YAMLError as e:
+        first = str(e).splitlines()[0] if str(e) else type(e).__name__
+        mark = getattr(e, "problem_mark", None)
+        where = f"{source} line {mark.line + 1}" if mark is not None else source
+        raise InputError(f"{where}: not valid YAML ({first})") from None
+
+
+def load_json(text: str, source: str) -> Any:
+    """``text`` as JSON within the size, depth and node bounds."""
+    if len(text) > MAX_BYTES:
+        raise RefusedFile(f"{source}: {len(text):,} characters, over the {MAX_BYTES:,} a JSON file may have")
+    _check_brackets(text, source)
+    try:
+        value = json.loads(text, parse_constant=_no_constant(source))
+    except json.JSONDecodeError as e:
+        raise InputError(f"{source} line {e.lineno}, column {e.colno}: not valid JSON ({e.msg})") from None
+    count_nodes(value, source)
+    return value
+
+
+def _no_constant(source: str):
+    def refuse(name: str):
+        raise InputError(f"{source}: {name} is not a JSON value")
+    return refuse
+
+
+def _check_brackets(text: str, source: str) -> None:
+    """Nesting depth of ``text`` before parsing (the C decoder would recurse first and ask questions later)."""
+    depth = 0
+    for match in re.finditer(r'"(?:\\.|[^"\\])*"|[\[{]|[\]}]', text):
+        token = match.group()
+        if token in "[{":
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise RefusedFile(f"{source}: nested more than {MAX_DEPTH} levels deep")
+        elif token in "]}":
+            depth -= 1
+
+
+def count_nodes(value: Any, source: str, limit: int = MAX_NODES) -> int:
+    """How many values ``value`` holds, refusing past ``limit`` or ``MAX_DEPTH`` (iterative: a shared sub-list
+    counted each time it appears, so a pickle that repeats one object exponentially is refused, not walked)."""
+    stack, count = [(value, 0)], 0
+    while stack:
+        item, depth = stack.pop()
+        count += 1
+        if count > limit:
+            raise RefusedFile(f"{source}: more than {limit:,} values")
+        if depth > MAX_DEPTH:
+            raise RefusedFile(f"{source}: nested more than {MAX_DEPTH} levels deep")
+        if isinstance(item, dict):
+            stack.extend((v, depth + 1) for v in item.values())
+        elif isinstance(item, (list, tuple)):
+            stack.extend((v, depth + 1) for v in item)
+    return count
+
+
+def check_plain(value: Any, where: str, allow_classes: bool = False) -> None:
+    """Raise ``RefusedFile`` unless ``value`` is bounded plain data; with ``allow_classes`` a ``class_path`` key
+    may appear (a config file: ``zoo.trust.classes`` checks what it names)."""
+    count_nodes(value, where)
+    stack = [(value, where)]
+    while stack:
+        item, at = stack.pop()
+        if item is None or isinstance(item, (bool, int, float, str)):
+            continue
+        if isinstance(item, (list, tuple)):
+            stack.extend((v, f"{at}[{i}]") for i, v in enumerate(item))
+        elif isinstance(item, dict):
+            for key, v in item.items():
+                if not isinstance(key, str):
+                    raise RefusedFile(f"{at}: key {key!r} is not a string")
+                if key in CLASS_KEYS and not (allow_classes and key == "class_path"):
+                    raise RefusedFile(f"{at}.{key}: a class to import ({str(v)[:80]!r}) where only plain values "
+                                      "belong; refused, nothing was imported")
+                stack.append((v, f"{at}.{key}"))
+        else:
+            raise RefusedFile(f"{at}: a {type(item).__name__} where only plain values (numbers, strings, lists, "
+                              "dicts) belong")
+
+
+def check_inside(path: str | Path, root: str | Path) -> Path:
+    """``path`` resolved, after checking that it stays inside ``root`` once every link is followed."""
+    resolved, root_resolved = Path(path).resolve(), Path(root).resolve()
+    if resolved != root_resolved and root_resolved not in resolved.parents:
+        raise RefusedFile(f"{path} leads to {resolved}, outside {root}; refused (a link out of the folder)")
+    return resolved
+
+
+def read_bytes(path: str | Path, root: str | Path | None = None, max_bytes: int = MAX_BYTES) -> bytes:
+    """The bytes of a regular file, at most ``max_bytes``; with ``root``, the file (links followed) must lie inside
+    it. Errors name the file and what was expected."""
+    path = Path(path)
+    refuse_url(str(path), "path")
+    if root is not None:
+        check_inside(path, root)
+    if not path.exists():
+        raise InputError(f"{path}: no such file")
+    if not path.is_file():
+        raise InputError(f"{path}: not a regular file")
+    size = path.stat().st_size
+    if size > max_bytes:
+        raise RefusedFile(f"{path}: {size:,} bytes, over the {max_bytes:,} this kind of file may have")
+    with open(path, "rb") as f:
+        data = f.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise RefusedFile(f"{path}: over the {max_bytes:,} bytes this kind of file may have")
+    return data
+
+
+def read_text(path: str | Path, root: str | Path | None = None, max_bytes: int = MAX_BYTES) -> str:
+    """UTF-8 text (a leading BOM removed) of a bounded file, errors naming it."""
+    from ..errors import decode_text
+
+    return decode_text(read_bytes(path, root, max_bytes), str(path))
+
+
+def read_data(path: str | Path, root: str | Path | None = None, allow_classes: bool = False) -> Any:
+    """A YAML or JSON file (JSON by its ``.json`` name, YAML otherwise: YAML reads JSON too) as checked plain data."""
+    text = read_text(path, root)
+    value = load_json(text, str(path)) if str(path).endswith(".json") else load_yaml(text, str(path))
+    check_plain(value, str(path), allow_classes=allow_classes)
+    return value
+
+
+def read_mapping(path: str | Path, root: str | Path | None = None, allow_classes: bool = False) -> dict:
+    """``read_data`` that must give a mapping (an empty file gives ``{}``)."""
+    value = read_data(path, root, allow_classes)
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise InputError(f"{path}: expected a mapping of keys to values, found a {type(value).__name__}")
+    return value
+
+
+def parse_inline(text: str, where: str) -> Any:
+    """An inline YAML/JSON value given on the command line, with the same bounds as a file."""
+    value = load_yaml(text, where)
+    check_plain(value, where, allow_classes=True)
+    return value
