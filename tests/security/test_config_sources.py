@@ -188,3 +188,9 @@ def test_rl_train_reads_its_config_as_data(tmp_path, evil_module, capsys):
     (tmp_path / "bomb.cfg").write_text(BOMB)
     assert "alias" in refused(["rl", "train", "-c", "bomb.cfg", "--runs_dir", str(tmp_path / "runs")], capsys)
     assert not (tmp_path / "runs").exists()
+
+
+def test_a_file_does_not_choose_where_runs_go(tmp_path, capsys):
+    (tmp_path / "where.yaml").write_text(f"runs_dir: {tmp_path / 'elsewhere'}\n")
+    assert "--runs_dir" in refused(fit(tmp_path, "-c", str(tmp_path / "where.yaml")), capsys)
+    assert not (tmp_path / "elsewhere").exists()

@@ -73,7 +73,8 @@ def lightning_name(class_path: str) -> str | None:
 
 def check_config(config: dict, data: dict[str, type], where: str, run_dir: Path | None = None) -> None:
     """Refuse ``config`` (one app command's settings: model, data, trainer, ...) unless every class it names is in
-    the table with parameters it may take; with ``run_dir``, path parameters must stay inside it."""
+    the table with parameters it may take. ``run_dir`` is given for what a file said: then its path parameters
+    must stay inside the run folder, it may not set ``runs_dir``, and ``model.init_from`` may not be a Hub id."""
     for at, class_path, init_args in _classes(config, where):
         if at.startswith(f"{where}.data") and at.count(".") == where.count(".") + 1:
             if class_path not in data and _short(class_path, data) is None:
@@ -107,8 +108,14 @@ def check_config(config: dict, data: dict[str, type], where: str, run_dir: Path 
                                       "zoo-suite's table; refused, nothing was imported")
         if "default_root_dir" in trainer:
             check_place(trainer["default_root_dir"], f"{where}.trainer.default_root_dir", run_dir)
+    if run_dir is None:
+        return
+    # What only the command line may say: where the runs go, and a model to fetch from the Hub.
+    if "runs_dir" in config:
+        raise RefusedFile(f"{where}: runs_dir {str(config['runs_dir'])[:80]!r}: a config file does not choose where "
+                          "runs are written; give --runs_dir on the command line")
     model = config.get("model")
-    if isinstance(model, dict) and isinstance(model.get("init_from"), str) and run_dir is not None:
+    if isinstance(model, dict) and isinstance(model.get("init_from"), str):
         _no_hub(model["init_from"], f"{where}.model.init_from")
 
 
