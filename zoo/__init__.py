@@ -2,8 +2,8 @@
 
 Three layers. This package is the library core a user imports: the registry (``_registry``), the families
 (``models/``), ``layers``, ``init``, ``decoding``, the training base ``task.ZooTask``, ``callbacks``, safe
-``checkpoint`` I/O, model folders (``_hub``), and what files may hold (``safety``, ``errors``). ``zoo.runtime``
-is the `zoo` command that runs apps; ``zoo.lessons`` holds the course's lessons as tools. The core imports
+``checkpoint`` I/O, model folders (``_hub``), what files may hold and where commands write (``trust``, ``errors``).
+``zoo.runtime`` is the `zoo` command that runs apps; ``zoo.lessons`` holds the course's lessons as tools. The core imports
 neither of them, and nothing in ``zoo`` imports an app.
 """
 

@@ -13,23 +13,21 @@ import importlib
 import json
 import os
 import re
-import shutil
-import tempfile
 from pathlib import Path
 
-import torch
 import torch.nn as nn
-from safetensors import SafetensorError, safe_open
+from safetensors import SafetensorError
 from safetensors.torch import load_model, save_model
 
 from . import _card
 from ._card import check_card, model_card
 from ._registry import create_model
 from .errors import InputError, RefusedFile
-from .safety import check_finite, check_plain
+from .trust.bounds import MAX_PARAMETERS, meta_build  # noqa: F401  (MAX_PARAMETERS: the bound, re-exported)
+from .trust.reader import check_plain, read_mapping, safetensors_shapes
+from .trust.runfolder import check_finite, replace_folder
 
 FORMAT = "zoo-suite"  # in config.json: only folders that say so may be replaced by save_pretrained
-MAX_PARAMETERS = 2_000_000_000  # a sanity bound on what a config.json may ask us to allocate
 
 WEIGHTS, CONFIG, CARD = "model.safetensors", "config.json", "README.md"
 PREPROCESSING = "preprocessing.json"  # how inputs and outputs are scaled (an image model's pixels, a field's units)
@@ -56,30 +54,36 @@ def save_pretrained(model: nn.Module, directory: str | Path, metrics: dict | Non
     check_finite(model.state_dict(), directory / WEIGHTS)
     config = model.config
     n_params = sum(p.numel() for p in model.parameters())
-    directory.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{directory.name}.", dir=directory.parent))
-    try:
+
+    def build(tmp: Path) -> None:  # a fresh private folder: nothing in it can be a link
         save_model(model, str(tmp / WEIGHTS))  # handles tied weights (shared tensors)
         meta = {"format": FORMAT, "config": config, "num_parameters": n_params, "metrics": metrics or {}}
         (tmp / CONFIG).write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n")
         (tmp / CARD).write_text(model_card(config, n_params, metrics or {}, notes, card), encoding="utf-8")
         for name, text in (extra_files or {}).items():
+            if Path(name).name != name:
+                raise InputError(f"extra file {name!r}: a file name, not a path")
             (tmp / name).write_text(text, encoding="utf-8")
-        old = directory.with_name(directory.name + ".old")
-        if directory.exists():
-            directory.rename(old)
-        tmp.rename(directory)
-        shutil.rmtree(old, ignore_errors=True)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-    return directory
+
+    # Swapped in through zoo.trust.runfolder: no link followed, and a model.old/ left by a killed save is
+    # recovered or cleared instead of failing every later save.
+    return replace_folder(directory, build, _written_here)
 
 
 def _written_here(directory: Path) -> bool:
     try:
-        return json.loads((directory / CONFIG).read_text()).get("format") == FORMAT
-    except (OSError, ValueError, AttributeError):
+        return read_mapping(directory / CONFIG, root=directory).get("format") == FORMAT
+    except (OSError, ValueError):  # not ours, or unreadable (InputError is a ValueError)
         return False
+
+
+def _root(directory: Path) -> Path:
+    """The folder a model folder's files must stay inside: the folder itself, or for a snapshot in the Hugging Face
+    cache (``models--owner--name/snapshots/REV``, whose files link to ``../../blobs``) the model's cache folder."""
+    directory = Path(directory)
+    if directory.parent.name == "snapshots" and directory.parent.parent.name.startswith("models--"):
+        return directory.parent.parent
+    return directory
 
 
 def read_config(directory: str | Path) -> dict:
@@ -90,10 +94,7 @@ def read_config(directory: str | Path) -> dict:
     path = directory / CONFIG
     if not path.is_file():
         raise FileNotFoundError(f"{path} is missing: {directory} is not a zoo model folder (see zoo.save_pretrained)")
-    try:
-        meta = json.loads(path.read_text())
-    except json.JSONDecodeError as e:
-        raise ValueError(f"{path} is not valid JSON (line {e.lineno}, column {e.colno}: {e.msg})") from e
+    meta = read_mapping(path, root=_root(directory))  # bounded plain JSON, no link out (zoo.trust.reader)
     if not isinstance(meta, dict) or not isinstance(meta.get("config"), dict) or "name" not in meta["config"]:
         raise ValueError(f"{path}: expected an object with a 'config' field holding the model 'name' and arguments")
     check_plain(meta, str(path))
@@ -103,24 +104,14 @@ def read_config(directory: str | Path) -> dict:
 
 
 def build_checked(name: str, config: dict, weights: Path) -> nn.Module:
-    """Build ``name(**config)``, after checking on the meta device (no memory) that its parameter count is sane
-    and that its tensors have exactly the shapes stored in ``weights``."""
-    try:
-        with torch.device("meta"):
-            skeleton = create_model(name, **config)
-    except (RuntimeError, TypeError, ValueError, KeyError) as e:  # what a builder raises on arguments it can't use
-        raise InputError(f"{weights.parent / CONFIG} describes a model that cannot be built: "
-                         f"{str(e).splitlines()[0] if str(e) else type(e).__name__}") from e
+    """Build ``name(**config)``, after checking its sizes against ``zoo.trust.bounds`` (before anything is
+    built), then on the meta device (no memory) that its parameter count is within the bound and that its
+    tensors have exactly the shapes stored in ``weights``."""
+    # Every size bounded on the plain values, then built on the meta device and its parameters counted.
+    skeleton = meta_build(name, config, str(weights.parent / CONFIG))
     expected = {k: tuple(v.shape) for k, v in skeleton.state_dict().items()}
-    n_params = sum(p.numel() for p in skeleton.parameters())
-    if n_params > MAX_PARAMETERS:
-        raise InputError(f"{weights.parent / CONFIG} describes {n_params:,} parameters (over {MAX_PARAMETERS:,}); "
-                         "refusing to allocate it")
-    try:
-        with safe_open(str(weights), framework="pt") as f:
-            stored = {k: tuple(f.get_slice(k).get_shape()) for k in f.keys()}
-    except (SafetensorError, OSError) as e:
-        raise ValueError(f"{weights} is corrupt or not a safetensors file: {e}") from e
+    # The header read by zoo.trust.reader: its size bounded, a linked file refused (but inside the Hub cache).
+    stored = safetensors_shapes(weights, root=_root(weights.parent))
     # Tied weights are stored once (save_model), so a name may be missing from the file but not differ in shape.
     wrong = [f"{k}: file {stored[k]} vs config {expected.get(k)}" for k in stored if stored[k] != expected.get(k)]
     if wrong:
@@ -212,8 +203,8 @@ def read_scaling(folder: str | Path) -> dict | None:
     path = Path(folder) / PREPROCESSING
     if not path.is_file():
         return None
+    data = read_mapping(path, root=_root(Path(folder)))  # bounded plain JSON (zoo.trust.reader)
     try:
-        data = json.loads(path.read_text())
         if "input_mean" in data:
             return {n: float(data[n]) for n in ("input_mean", "input_std", "target_mean", "target_std")}
         return {"mean": [float(v) for v in data["mean"]], "std": [float(v) for v in data["std"]]}

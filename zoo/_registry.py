@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 import torch.nn as nn
 
+from .errors import UnknownName
+
 # The input kinds a model can be built for; see DESIGN.md ("The zoo contract").
 KINDS: dict[str, str] = {
     "image": "(B, C, H, W) float -> logits (B, num_outputs)",
@@ -59,7 +61,8 @@ def model_info(name: str) -> ModelInfo:
     if name not in _MODELS:
         close = difflib.get_close_matches(name, _MODELS, n=5, cutoff=0.5)
         hint = f" Did you mean: {', '.join(close)}?" if close else ""
-        raise KeyError(f"unknown model {name!r}.{hint} `zoo models` lists all {len(_MODELS)} models.")
+        # a name the user (or a file) gave: an expected error, and still a KeyError for the code that falls back
+        raise UnknownName(f"unknown model {name!r}.{hint} `zoo models` lists all {len(_MODELS)} models.")
     return _MODELS[name]
 
 

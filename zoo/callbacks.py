@@ -5,7 +5,6 @@ each process of a distributed fit did)."""
 from __future__ import annotations
 
 import hashlib
-import json
 import math
 import time
 from pathlib import Path
@@ -168,9 +167,9 @@ class RankReport(L.Callback):
             "dataset_size": len(sampler.dataset) if hasattr(sampler, "dataset") else None,
             "weights_sha256": weights_digest(pl_module),
         }
-        folder = self.run_dir / "ranks"
-        folder.mkdir(parents=True, exist_ok=True)
-        (folder / f"rank{trainer.global_rank}.json").write_text(json.dumps(report, indent=2))
+        from .outputs import write_json
+
+        write_json(self.run_dir / "ranks" / f"rank{trainer.global_rank}.json", report)  # no link followed
 
 
 class LastCheckpoint(ModelCheckpoint):
@@ -217,15 +216,15 @@ class StopOnNonFinite(L.Callback):
 def read_gradient_health(path: str | Path) -> list[dict]:
     """The checks of a ``gradient_health.json`` (``[{"step": int, "norms": [[layer, norm], ...]}, ...]``), read as
     data: a file of another shape is an ``InputError`` naming it. A missing file has no checks."""
-    import json
-
     from .errors import InputError
+    from .trust.reader import read_data
 
     path = Path(path)
     if not path.is_file():
         return []
+    data = read_data(path, root=path.parent)  # bounded plain JSON (zoo.trust.reader)
     try:
-        checks = json.loads(path.read_text(encoding="utf-8")).get("checks")
+        checks = data.get("checks")
         out = [{"step": int(c["step"]), "norms": [(str(name), float(norm)) for name, norm in c["norms"]]}
                for c in checks]
     except (ValueError, TypeError, KeyError, AttributeError) as e:

@@ -1,15 +1,15 @@
 """Checkpoint I/O that cannot corrupt a checkpoint, never saves NaN weights and never runs code when loading one.
 
 ``load_task(path, TaskClass)`` is the one way a command turns a checkpoint back into a task: the weights are read
-with ``weights_only=True``, the hyperparameters must be plain data (``zoo.safety.check_plain``) and are handed to
-the class the command names itself. Nothing named inside the file is imported or called (Lightning's own
-``load_from_checkpoint`` would call the ``_instantiator`` a checkpoint names, which imports any ``class_path``).
+with ``weights_only=True``, the hyperparameters must be plain data (``zoo.trust.reader.check_plain``) and are handed
+to the class the command names itself, once every size in them is within ``zoo.trust.bounds`` and the model they
+describe was built on the meta device (nothing is allocated before). Nothing named inside the file is imported or
+called (Lightning's own ``load_from_checkpoint`` would call the ``_instantiator`` a checkpoint names, which imports
+any ``class_path``).
 """
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +17,9 @@ import torch
 from lightning.pytorch.plugins.io import TorchCheckpointIO
 
 from .errors import InputError
-from .safety import check_finite, check_plain
+from .trust.bounds import check_hparams
+from .trust.reader import check_plain
+from .trust.runfolder import check_finite, open_write
 
 LIGHTNING_KEYS = ("_instantiator", "_class_path")  # Lightning's loading metadata: never used, never trusted
 
@@ -29,17 +31,8 @@ class SafeCheckpointIO(TorchCheckpointIO):
     def save_checkpoint(self, checkpoint: dict[str, Any], path, storage_options=None) -> None:
         path = Path(path)
         check_finite(checkpoint.get("state_dict", {}), path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-        try:
-            with os.fdopen(fd, "wb") as f:
-                torch.save(checkpoint, f)
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, path)
-        finally:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
+        with open_write(path) as f:  # through the run folder: no link followed, renamed into place when whole
+            torch.save(checkpoint, f)
 
     def load_checkpoint(self, path, map_location=None, weights_only: bool | None = None) -> dict[str, Any]:
         path = Path(path)
@@ -66,7 +59,23 @@ def task_hparams(checkpoint: dict, task_class, path) -> dict[str, Any]:
     if unknown:
         raise InputError(f"{path}: hyper_parameters {unknown} are not arguments of {task_class.__name__}; "
                          "is this a checkpoint of another app?")
+    # Every size within its bound and the model built on the meta device, before anything is allocated.
+    check_hparams(hparams, f"{path}: hyper_parameters", model_defaults(task_class, hparams))
     return hparams
+
+
+def model_defaults(task_class, hparams: dict) -> dict:
+    """What ``task_class.model_defaults`` would add to ``model_kwargs`` for these hyperparameters (computed without
+    building the task); {} where it cannot tell."""
+    from types import SimpleNamespace
+
+    from lightning.fabric.utilities.data import AttributeDict
+
+    try:
+        defaults = task_class.model_defaults(SimpleNamespace(hparams=AttributeDict(hparams)))
+    except (AttributeError, KeyError, TypeError, ValueError, IndexError):
+        return {}
+    return defaults if isinstance(defaults, dict) else {}
 
 
 def init_parameters(task_class) -> set[str]:

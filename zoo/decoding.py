@@ -10,7 +10,9 @@ token.
 
 Both functions return ``(hyps, scores)``: per sentence the generated token ids without BOS, up to and excluding EOS
 (``max_len`` tokens when no EOS came), and a float tensor (B,) of scores (see each function). They run the model
-in eval mode under ``torch.no_grad`` and restore its training flag afterwards.
+in eval mode under ``torch.no_grad`` and restore its training flag afterwards. ``max_len`` is bounded
+(``zoo.trust.bounds.MAX_DECODE_LEN``): a decode length from a file or a flag cannot hang a command or the serve queue;
+callers decoding a batch use ``zoo.trust.bounds.decode_limit`` (4 x the longest source + 50 at most).
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ from typing import Protocol
 
 import torch
 import torch.nn as nn
+
+from .trust.bounds import MAX_DECODE_LEN, whole
 
 State = dict[str, torch.Tensor]
 
@@ -92,6 +96,7 @@ def greedy_decode(model: nn.Module, src: torch.Tensor, max_len: int = 100, *, bo
     """Most likely next token at every step. Scores: summed log-probabilities of the emitted tokens (EOS included
     when emitted). A sentence leaves the batch once it has emitted EOS."""
     bos, eos = _ids(model, bos_id, eos_id)
+    max_len = whole(max_len, "max_len", 0, MAX_DECODE_LEN)
     b, dev = src.shape[0], src.device
     with _EvalMode(model):
         cache = decoder_cache(model, src, 1)
@@ -131,6 +136,7 @@ def beam_search(model: nn.Module, src: torch.Tensor, beam_size: int = 4, max_len
     log-probability); beams still alive at ``max_len`` compete with length max_len. Scores: that normalised score.
     With beam_size=1 this is exactly greedy_decode (same tokens)."""
     bos, eos = _ids(model, bos_id, eos_id)
+    max_len = whole(max_len, "max_len", 0, MAX_DECODE_LEN)
     k, b, dev = beam_size, src.shape[0], src.device
     if k < 1:
         raise ValueError(f"beam_size must be >= 1; got {beam_size}")

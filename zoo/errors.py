@@ -3,7 +3,10 @@
 Every command reports an expected failure (bad argument, missing or malformed file, refused checkpoint) as one
 line naming the file, line or field and what was expected, and exits 2; ``--debug`` shows the traceback instead.
 ``EXPECTED`` is what counts as expected: our own ``InputError`` and the ``ValueError`` / ``OSError`` families that
-readers raise with a clear message (a missing file, a read-only folder, a bad value).
+readers raise with a clear message (a missing file, a read-only folder, a bad value). A ``KeyError`` is not: a
+missing key is a bug unless the code that looked it up says otherwise (``UnknownName``: a name the user gave that
+is not in a table). ``as_expected`` also recognises a write that failed because the disk is full, which torch and
+safetensors raise as ``RuntimeError`` / ``SafetensorError``.
 """
 
 from __future__ import annotations
@@ -26,7 +29,42 @@ class Diverged(ValueError):
     """Training produced NaN or infinity; nothing from that point was saved."""
 
 
-EXPECTED: tuple[type[BaseException], ...] = (ValueError, OSError, KeyError)
+class UnknownName(InputError, KeyError):
+    """A name the user gave (a model, a metric to monitor) that is not among the known ones: an expected error, and
+    still a ``KeyError`` for code that asks for a name and falls back when there is none."""
+
+    __str__ = BaseException.__str__  # the message as written (KeyError would quote it)
+
+
+class DiskFull(OSError):
+    """A write failed for want of space (ENOSPC, a quota): nothing half-written was kept."""
+
+
+EXPECTED: tuple[type[BaseException], ...] = (ValueError, OSError)
+_WRITE_FAILED = ("no space left on device", "os error 28", "disk quota exceeded", "os error 122", "storagefull",
+                 "file write failed", "unexpected pos")  # the last two: torch.save's PytorchStreamWriter on ENOSPC
+
+
+def as_expected(error: BaseException) -> BaseException | None:
+    """``error`` when it is an expected error, a ``DiskFull`` in place of a write that failed for want of space
+    (however the library raised it), else None (a bug: the caller lets the traceback show)."""
+    import errno
+
+    if isinstance(error, OSError) and error.errno in (errno.ENOSPC, errno.EDQUOT):
+        return DiskFull(errno.ENOSPC, f"writing failed: the disk is full ({error.strerror}"
+                        + (f": {error.filename}" if error.filename else "") + "); free some space and run again")
+    if isinstance(error, EXPECTED):
+        return error
+    seen, cause = set(), error
+    while cause is not None and id(cause) not in seen:  # the error and what it was raised from
+        seen.add(id(cause))
+        text = str(cause).lower()
+        if isinstance(cause, RuntimeError) or type(cause).__name__ == "SafetensorError":
+            if any(s in text for s in _WRITE_FAILED):
+                return DiskFull(errno.ENOSPC, f"writing failed, most likely because the disk is full "
+                                f"({one_line(cause)[:200]}); free some space and run again")
+        cause = cause.__cause__ or cause.__context__
+    return None
 
 
 def one_line(error: BaseException) -> str:

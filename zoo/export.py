@@ -19,6 +19,8 @@ import numpy as np
 import torch
 import torch.nn as nn
 
+from .trust.runfolder import checked_path
+
 OPSET = 18
 TOLERANCE = 1e-4  # max abs difference, fp32, that counts as the same function
 
@@ -186,7 +188,10 @@ def seq2seq_graphs(model: nn.Module, src: torch.Tensor) -> list[Graph]:
 
 def export_graph(graph: Graph, folder: Path) -> Path:
     """Write ``graph`` as ``folder/<name>.onnx`` with torch's dynamo exporter (weights inside the file)."""
-    path = Path(folder) / f"{graph.name}.onnx"
+    # The exporters open these names themselves: checked first (inside a run folder, no link on the way or at
+    # the name); a large model's weights go to <name>.onnx.data beside it.
+    path = checked_path(Path(folder) / f"{graph.name}.onnx")
+    checked_path(path.with_name(path.name + ".data"))
     if graph.exporter == "torchscript":
         return export_torchscript(graph, path)
     dims: dict[str, torch.export.Dim] = {}

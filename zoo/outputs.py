@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
+import io
 import json
-import os
-import tempfile
 from pathlib import Path
 
 import matplotlib
@@ -13,17 +12,14 @@ import matplotlib.ticker
 matplotlib.use("Agg")  # files only; never a window
 import matplotlib.pyplot as plt  # noqa: E402
 
+from .trust import runfolder  # noqa: E402
+
 
 def write_json(path: str | Path, payload: dict) -> Path:
-    """Write JSON atomically (temporary file + rename): a crash never leaves half a metrics.json."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    with os.fdopen(fd, "w") as f:
-        json.dump(payload, f, indent=2, sort_keys=True, default=_jsonable)
-        f.write("\n")
-    os.replace(tmp, path)
-    return path
+    """Write JSON atomically (temporary file + rename): a crash never leaves half a metrics.json. Inside a run
+    folder it goes through ``zoo.trust.runfolder`` (no link followed)."""
+    text = json.dumps(payload, indent=2, sort_keys=True, default=_jsonable) + "\n"  # whole, before the file opens
+    return runfolder.write_text(path, text)
 
 
 def _jsonable(o):
@@ -49,8 +45,8 @@ def plot_gradient_norms(curves: dict[str, list[tuple[str, float]]], out_png: str
 def save_figure(fig, out_png: str | Path) -> Path:
     """Save a matplotlib figure as PNG (folders made, layout tightened, figure closed)."""
     out_png = Path(out_png)
-    out_png.parent.mkdir(parents=True, exist_ok=True)
     fig.tight_layout()
-    fig.savefig(out_png, dpi=110)
+    buffer = io.BytesIO()  # matplotlib opens a file name itself, through links: we write its bytes instead
+    fig.savefig(buffer, format=out_png.suffix.lstrip(".") or "png", dpi=110)
     plt.close(fig)
-    return out_png
+    return runfolder.write_bytes(out_png, buffer.getvalue())

@@ -18,7 +18,7 @@ from torchmetrics.classification import MulticlassAccuracy
 from ._hub import from_pretrained
 from ._registry import create_model
 from .init import init_weights
-from .safety import check_plain
+from .trust.reader import check_plain
 
 PROGRESS_EVERY = 10  # steps between the training losses the progress bar shows
 

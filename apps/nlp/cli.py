@@ -16,9 +16,19 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from zoo.checkpoint import load_task
 from zoo.errors import InputError, iter_lines, one_line, warn
+from zoo.trust.bounds import (
+    DATA_INTS,
+    DECODE_FACTOR,
+    DECODE_SLACK,
+    MAX_DECODE_LEN,
+    TASK_INTS,
+    check_decode_len,
+    whole,
+)
 
 from .corpora import MAX_CHARS
 from .task import TranslationTask
+from .tokenizer import check_vocabulary
 
 
 def positive_int(text: str) -> int:
@@ -42,6 +52,9 @@ def translate_parser() -> argparse.ArgumentParser:
     ap.add_argument("--batch-size", type=positive_int, default=64,
                     help="sentences translated together; output is written as each batch finishes")
     ap.add_argument("--strict", action="store_true", help="stop at the first sentence that cannot be translated")
+    ap.add_argument("--max-decode-len", "--max_decode_len", dest="max_decode_len", type=positive_int,
+                    help=f"longest output in tokens (default: the checkpoint's; at most {MAX_DECODE_LEN}, and never "
+                    f"more than {DECODE_FACTOR} x the source + {DECODE_SLACK})")
     ap.add_argument("--backend", choices=("zoo", "ctranslate2"), default="zoo",
                     help="decoder: ours (zoo.decoding) or CTranslate2 fp32 on the same weights, converted once into "
                     "<checkpoint>.ct2/ beside the checkpoint (needs the bench extra; without it: ours, with a warning)")
@@ -153,10 +166,19 @@ def use_ctranslate2(task: TranslationTask, ckpt: Path) -> None:
 
 def translate_main(argv: list[str]) -> int:
     args = translate_parser().parse_args(argv)
+    if args.max_decode_len is not None:
+        check_decode_len(args.max_decode_len, "--max_decode_len")  # refused before anything is loaded
+    whole(args.beam, "--beam", *TASK_INTS["beam_size"])  # beams x batch x length is what one step holds
+    whole(args.batch_size, "--batch-size", *DATA_INTS["batch_size"])
     ckpt = Path(args.ckpt)
     if not ckpt.is_file():
         raise FileNotFoundError(f"checkpoint {ckpt} does not exist")
     task = load_task(ckpt, TranslationTask)
+    if task.tokenizer is None:
+        raise InputError(f"{ckpt}: the checkpoint carries no tokenizer (not one `zoo nlp fit` wrote)")
+    check_vocabulary(task.tokenizer, task.model, f"{ckpt} (its tokenizer)")  # its ids must be the model's
+    if args.max_decode_len is not None:
+        task.hparams.max_decode_len = args.max_decode_len
     if args.backend == "ctranslate2":
         use_ctranslate2(task, ckpt)
     items = argument_items(args.sentences) if args.sentences else stdin_items(sys.stdin)

@@ -22,6 +22,8 @@ from zoo.errors import InputError, iter_lines
 
 Pair = tuple[str, str]  # (English, French)
 MAX_CHARS = 400  # longer "sentences" are almost always broken lines (several sentences, markup)
+MAX_LINE_BYTES = 64 * 1024  # a line of a corpus file: a sentence pair and its attribution, far below this
+MAX_CORPUS_BYTES = 2 * 2**30  # a whole corpus file, decompressed (Tatoeba's En-Fr is 30 MB, Europarl's 600 MB)
 # What zipfile/gzip raise on damaged or unsupported archives (EOFError: truncated; NotImplementedError: an
 # unsupported compression method; RuntimeError: an encrypted member; BadGzipFile is an OSError without the name).
 _BROKEN_CONTAINER = (zipfile.BadZipFile, gzip.BadGzipFile, zlib.error, lzma.LZMAError, EOFError, NotImplementedError,
@@ -60,13 +62,28 @@ def _open_binary(path: Path, stack: ExitStack) -> IO[bytes]:
     return stack.enter_context(open(path, "rb"))
 
 
+def _bounded(stream: IO[bytes], path: Path) -> Iterator[bytes]:
+    """The raw lines of ``stream``, each at most ``MAX_LINE_BYTES`` and all together at most ``MAX_CORPUS_BYTES``
+    (decompressed): a gzip or zip bomb, or a file with no line breaks, is refused instead of filling the memory."""
+    total = 0
+    while raw := stream.readline(MAX_LINE_BYTES + 1):
+        total += len(raw)
+        if len(raw) > MAX_LINE_BYTES:
+            raise InputError(f"{path}: a line of over {MAX_LINE_BYTES:,} bytes; a corpus holds one sentence pair a "
+                             "line (is this a corpus file?)")
+        if total > MAX_CORPUS_BYTES:
+            raise InputError(f"{path}: over {MAX_CORPUS_BYTES:,} bytes of text (decompressed), more than a corpus "
+                             "this app trains on may have")
+        yield raw
+
+
 def _lines(path: Path) -> Iterator[tuple[int, str]]:
     """``(line_number, text)`` of a corpus file, UTF-8 with the BOM stripped. A line that is not UTF-8 stops the
     read even with ``skip_bad``: a wrong encoding is a property of the whole file, and skipping its lines would
     silently drop every accented sentence."""
     try:
         with ExitStack() as stack:
-            for number, text in iter_lines(_open_binary(path, stack), str(path)):
+            for number, text in iter_lines(_bounded(_open_binary(path, stack), path), str(path)):
                 if isinstance(text, InputError):
                     raise InputError(f"{text}; save it as UTF-8 (e.g. `iconv -f latin1 -t utf-8`)")
                 yield number, text

@@ -28,7 +28,8 @@ from ctranslate2.specs import common_spec, transformer_spec
 
 from zoo.layers import sincos_encoding
 from zoo.models.transformer_seq2seq import TransformerSeq2Seq
-from zoo.safety import MARKER, claim_folder
+from zoo.trust.reader import load_json, read_text
+from zoo.trust.runfolder import MARKER, is_marked, replace_folder
 
 MAX_POSITIONS = 1024  # rows of the position table: far beyond the longest sentence we translate
 SOURCE_FILE = "zoo_source.json"
@@ -119,26 +120,33 @@ def _ffn(spec, norm, mlp) -> None:
 
 
 def convert(task, folder: Path, source: Path | None = None) -> Path:
-    """Write ``task``'s model as a CTranslate2 folder (claimed through zoo.safety: new, empty or ours), recording
-    which checkpoint it came from (``source``: its path and SHA-256) so that it can be reused."""
+    """Write ``task``'s model as a CTranslate2 folder (through zoo.trust.runfolder: new, empty or ours, swapped in
+    whole, no link followed), recording which checkpoint it came from (``source``: its path and SHA-256) so that
+    it can be reused."""
     folder = Path(folder)
-    claim_folder(folder, "CTranslate2 model folder")
     tok = task.tokenizer
     vocabulary = [tok.id_to_token(i) for i in range(tok.get_vocab_size())]
     m = task.model
     specials = {"unk_token": vocabulary[m.pad_id], "bos_token": vocabulary[m.bos_id],
                 "eos_token": vocabulary[m.eos_id], "decoder_start_token": vocabulary[m.bos_id]}
-    ZooTransformerConverter(m, vocabulary, specials).convert(str(folder), force=True)
-    marker = "written by zoo-suite (CTranslate2 model folder)\n"
-    (folder / MARKER).write_text(marker)  # convert(force=True) replaced the folder claimed above
-    (folder / SOURCE_FILE).write_text(json.dumps(_fingerprint(source)) + "\n")
-    return folder
+    fingerprint = json.dumps(_fingerprint(source)) + "\n"
+
+    def build(tmp: Path) -> None:  # a fresh private folder, renamed onto ``folder`` once whole
+        ZooTransformerConverter(m, vocabulary, specials).convert(str(tmp), force=True)
+        (tmp / MARKER).write_text("written by zoo-suite (CTranslate2 model folder)\n")
+        (tmp / SOURCE_FILE).write_text(fingerprint)
+
+    return replace_folder(folder, build, is_marked)
 
 
 def _fingerprint(source: Path | None) -> dict:
     if source is None:
         return {}
-    return {"checkpoint": str(Path(source).resolve()), "sha256": hashlib.sha256(Path(source).read_bytes()).hexdigest()}
+    digest = hashlib.sha256()
+    with open(source, "rb") as f:  # streamed: a checkpoint may be larger than the memory
+        while block := f.read(1 << 20):
+            digest.update(block)
+    return {"checkpoint": str(Path(source).resolve()), "sha256": digest.hexdigest()}
 
 
 def converted_for(task, ckpt: Path) -> Path:
@@ -147,9 +155,9 @@ def converted_for(task, ckpt: Path) -> Path:
     record = folder / SOURCE_FILE
     if record.is_file() and (folder / "model.bin").is_file():
         try:
-            if json.loads(record.read_text()) == _fingerprint(ckpt):
+            if load_json(read_text(record, root=folder), str(record)) == _fingerprint(ckpt):
                 return folder
-        except ValueError:
+        except ValueError:  # unreadable or not ours (InputError, RefusedFile): converted afresh
             pass
     return convert(task, folder, ckpt)
 

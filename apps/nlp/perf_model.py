@@ -17,7 +17,7 @@ import yaml
 
 from zoo.checkpoint import load_task
 from zoo.runtime.machine import auto_precision
-from zoo.safety import claim_folder
+from zoo.trust.runfolder import RunFolder
 
 from .data import TranslationDataModule
 from .task import TranslationTask
@@ -77,15 +77,15 @@ def train(folder: Path, corpus_name: str) -> None:
     start = time.perf_counter()
     trainer.fit(task, train_dataloaders=fixed_loader(dm))
     seconds = time.perf_counter() - start
-    claim_folder(folder, "perf model folder")
-    trainer.save_checkpoint(folder / "model.ckpt", weights_only=True)
-    (folder / FILENAME).write_text(dm.tokenizer.to_str(), encoding="utf-8")
+    out = RunFolder.claim(folder, "perf model folder")
+    trainer.save_checkpoint(out.path("model.ckpt"), weights_only=True)  # Lightning opens it: the name checked
+    out.write_text(FILENAME, dm.tokenizer.to_str())
     how = {"corpus": corpus_name, "preset": PRESET.name, "model": model_cfg["model"],
            "model_kwargs": model_cfg["model_kwargs"], "steps": trainer.global_step, "max_steps": MAX_STEPS, "warmup_steps": WARMUP_STEPS, "lr": model_cfg["lr"],
            "train_seconds": round(seconds, 1), "threads": torch.get_num_threads(), "precision": precision,
            "batch_size": dm.hparams.batch_size, "validation": "none during training",
            "batches": f"shuffled, padded to {FIXED_LEN} tokens a side (pairs longer dropped), last partial dropped"}
-    (folder / "trained.json").write_text(json.dumps(how, indent=1) + "\n")
+    out.write_text("trained.json", json.dumps(how, indent=1) + "\n")
 
 
 def fixed_loader(dm: TranslationDataModule):

@@ -17,16 +17,17 @@ from pathlib import Path
 
 import gradio as gr
 import torch
-import yaml
 from PIL import Image
 
 from zoo._hub import read_config
-from zoo.errors import InputError, one_line
+from zoo.errors import one_line
 from zoo.runtime.serve import loaded, no_run_message, run_picker
+from zoo.trust.bounds import check_decode_len
+from zoo.trust.reader import read_mapping
 
 from .plots import plot_attention
 from .task import TranslationTask
-from .tokenizer import BOS, EOS, PAD, load_tokenizer
+from .tokenizer import BOS, EOS, PAD, check_vocabulary, load_tokenizer
 
 MAX_TEXT = 10_000  # characters in the box: a page, not a book (decoding is batched but not free)
 BEAMS = (1, 2, 4, 8)
@@ -42,14 +43,14 @@ def run_settings(run: Path) -> dict:
     path = run / "config.yaml"
     if not path.is_file():
         return {}
-    try:
-        config = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (yaml.YAMLError, UnicodeDecodeError) as e:
-        raise InputError(f"{path}: not a readable YAML file ({one_line(e)})") from None
-    model = config.get("model") if isinstance(config, dict) else None
+    config = read_mapping(path, root=run, allow_classes=True)  # bounded, no aliases (zoo.trust.reader)
+    model = config.get("model")
     model = model if isinstance(model, dict) else {}
-    return {k: model[k] for k in SETTINGS
-            if isinstance(model.get(k), (int, float)) and not isinstance(model[k], bool)}
+    settings = {k: model[k] for k in SETTINGS
+                if isinstance(model.get(k), (int, float)) and not isinstance(model[k], bool)}
+    if "max_decode_len" in settings:  # decoding blocks the page's queue: bounded (zoo.trust.bounds)
+        check_decode_len(settings["max_decode_len"], "model.max_decode_len", str(path))
+    return settings
 
 
 @functools.lru_cache(maxsize=4)
@@ -63,6 +64,7 @@ def load_run(run: str) -> TranslationTask:
             "bos_id": tok.token_to_id(BOS), "eos_id": tok.token_to_id(EOS)}  # what the data module gives
     settings = run_settings(Path(run))
     task = TranslationTask(model=name, init_from=str(folder), data_spec=spec, **settings).eval()
+    check_vocabulary(tok, task.model, str(folder / "tokenizer.json"))
     task.tokenizer = tok
     return task
 

@@ -14,10 +14,12 @@ from tokenizers import Tokenizer
 
 from zoo.decoding import beam_search, greedy_decode
 from zoo.task import ZooTask
+from zoo.trust.bounds import TASK_INTS, check_decode_len, decode_limit, whole
+from zoo.trust.runfolder import write_text
 
 from .corpora import check_sentence
 from .tokenizer import FILENAME as TOKENIZER_FILE
-from .tokenizer import decode, encode, load_tokenizer
+from .tokenizer import decode, encode, load_tokenizer, tokenizer_from_str
 
 
 class TranslationTask(ZooTask):
@@ -38,6 +40,8 @@ class TranslationTask(ZooTask):
                 data module's tokenizer (see zoo.models.marian).
         """
         self._label_smoothing = label_smoothing
+        check_decode_len(max_decode_len)  # the page and the CLI decode this long at most: bounded (zoo.trust.bounds)
+        whole(beam_size, "beam_size", *TASK_INTS["beam_size"])
         super().__init__(*args, **kwargs)
         self.tokenizer: Tokenizer | None = None
 
@@ -77,8 +81,8 @@ class TranslationTask(ZooTask):
         return {TOKENIZER_FILE: self.tokenizer.to_str()} if self.tokenizer is not None else {}
 
     def on_load_checkpoint(self, checkpoint: dict) -> None:
-        if "tokenizer" in checkpoint:
-            self.tokenizer = Tokenizer.from_str(checkpoint["tokenizer"])
+        if "tokenizer" in checkpoint:  # a garbage tokenizer in a checkpoint is one line naming it, not a traceback
+            self.tokenizer = tokenizer_from_str(checkpoint["tokenizer"], "the checkpoint's tokenizer")
 
     # -- training -------------------------------------------------------------------------------------
     def shared_step(self, batch, stage: str) -> torch.Tensor:
@@ -130,7 +134,7 @@ class TranslationTask(ZooTask):
         lines = [f"sacreBLEU: {out['signature']['bleu']}", f"chrF: {out['signature']['chrf']}", ""]
         for src, hyp, refs in list(zip(out["sources"], out["hypotheses"], out["references"]))[:200]:
             lines += [f"EN   {src}", f"OUT  {hyp}", *[f"REF  {r}" for r in refs], ""]
-        (Path(run_dir) / "samples.txt").write_text("\n".join(lines), encoding="utf-8")
+        write_text(Path(run_dir) / "samples.txt", "\n".join(lines))  # in the run folder, no link followed
         if self.model.model_name == "marian":
             return {}  # SDPA inside transformers does not expose attention weights
         from .plots import plot_attention
@@ -177,7 +181,8 @@ class TranslationTask(ZooTask):
 
     def decode_ids(self, sources: list[list[int]], beam_size: int) -> list[list[int]]:
         """One batch of source token ids -> output ids (no BOS/EOS), through the backend or zoo.decoding."""
-        limit = self.hparams.max_decode_len
+        # the run's max_decode_len, but never over 4 x the longest source + 50 (nor the absolute MAX_DECODE_LEN)
+        limit = decode_limit(self.hparams.max_decode_len, max(len(s) for s in sources))
         backend = getattr(self, "backend", None)
         if backend is not None:
             return backend.translate_ids(sources, beam_size, limit, self.hparams.length_penalty)

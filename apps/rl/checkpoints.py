@@ -7,7 +7,6 @@ killed at any moment therefore finds either the previous iteration or this one, 
 
 from __future__ import annotations
 
-import json
 import re
 import shutil
 from pathlib import Path
@@ -16,9 +15,11 @@ import numpy as np
 from safetensors.torch import load_file
 
 from zoo import save_pretrained
-from zoo.errors import InputError, read_text
+from zoo.errors import InputError
 from zoo.runtime.record import Fields
 from zoo.runtime.report import write_json
+from zoo.trust.reader import check_inside, load_json, read_safetensors_header, read_text
+from zoo.trust.runfolder import replace_folder
 
 from .selfplay import Positions
 
@@ -32,17 +33,19 @@ def load_latest(run_dir: Path) -> dict | None:
         return None
     info = read_latest(latest)
     folder = run_dir / "checkpoints" / info["dir"]
-    with np.load(folder / "replay.npz") as z:
+    with np.load(check_inside(folder / "replay.npz", run_dir)) as z:  # no pickle (allow_pickle is off), no link out
+        missing = [k for k in ("planes", "policies", "results") if k not in z.files]
+        if missing:
+            raise InputError(f"{folder / 'replay.npz'}: no {', '.join(missing)} (written by `zoo rl train`)")
         replay = Positions(z["planes"], z["policies"], z["results"])
-    return {**info, "weights": load_file(str(folder / "model" / "model.safetensors")), "replay": replay}
+    weights = folder / "model" / "model.safetensors"
+    read_safetensors_header(weights, root=run_dir)  # the header bounded, no link out (zoo.trust.reader)
+    return {**info, "weights": load_file(str(weights)), "replay": replay}
 
 
 def read_latest(path: Path) -> dict:
     """``latest.json``, checked: a whole iteration number, one of our own folder names, a list of history entries."""
-    try:
-        data = json.loads(read_text(path))
-    except json.JSONDecodeError as e:
-        raise InputError(f"{path}: not JSON (line {e.lineno}, column {e.colno}: {e.msg})") from None
+    data = load_json(read_text(path, root=path.parent), str(path))  # bounded JSON, no link out (zoo.trust.reader)
     f = Fields(data, str(path))
     folder = f.text("dir")
     if not FOLDER.fullmatch(folder):
@@ -57,13 +60,13 @@ def save_iteration(run_dir: Path, iteration: int, model, replay: Positions, hist
     """Write iteration ``iteration`` completely, then point latest.json at it; keep the last ``keep`` folders."""
     ckpt = run_dir / "checkpoints"
     folder = ckpt / f"iter_{iteration:04d}"
-    tmp = ckpt / f".{folder.name}.partial"
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir(parents=True)
-    save_pretrained(model, tmp / "model", notes=f"self-play iteration {iteration}")
-    np.savez(tmp / "replay.npz", planes=replay.planes, policies=replay.policies, results=replay.results)
-    shutil.rmtree(folder, ignore_errors=True)
-    tmp.rename(folder)
+
+    def build(tmp: Path) -> None:  # a fresh private folder, renamed onto ``folder`` once whole
+        save_pretrained(model, tmp / "model", notes=f"self-play iteration {iteration}")
+        np.savez(tmp / "replay.npz", planes=replay.planes, policies=replay.policies, results=replay.results)
+
+    # Through zoo.trust.runfolder: no link under the run folder followed; only a folder of our own replaced.
+    replace_folder(folder, build, lambda old: (old / "model").is_dir() or not any(old.iterdir()))
     write_json(ckpt / "latest.json", {"iteration": iteration, "dir": folder.name, "history": history})
     for old in sorted(ckpt.glob("iter_*"))[:-keep]:
         shutil.rmtree(old, ignore_errors=True)

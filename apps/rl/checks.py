@@ -7,12 +7,14 @@ every input file is opened and the numbers are checked first, with a message nam
 
 from __future__ import annotations
 
+from zoo._registry import model_info
 from zoo.errors import InputError
+from zoo.trust.bounds import check_rl_settings
 
 from .games import make_game
 
 # The smallest value that works for each setting; below it the loop divides by zero, samples nothing or plays no
-# game to score (0 is allowed where it means "off").
+# game to score (0 is allowed where it means "off"). The largest: zoo.trust.bounds.RL_MAXIMUM (workers: the cores).
 MINIMUM = {"iterations": 0, "games_per_iteration": 1, "games_in_flight": 1, "leaves_per_call": 1, "simulations": 1, "replay_window": 1,
            "train_steps": 1, "batch_size": 1, "gate_games": 0, "eval_every": 1, "eval_games": 1, "eval_opponents": 0,
            "final_eval_games": 1, "eval_simulations": 0, "workers": 1, "temperature_moves": 0, "max_plies": 0,
@@ -23,11 +25,9 @@ def check_settings(s) -> None:
     """Raise an ``InputError`` (or ``FileNotFoundError``) naming the first setting of ``s`` (a ``train.Settings``)
     that cannot work: a number below its minimum, an unknown game, chess data for another game, or an input file
     that is missing, unreadable or (puzzles) malformed in the rows the run will use."""
-    for name, low in MINIMUM.items():
-        value = getattr(s, name)
-        if value < low:
-            raise InputError(f"setting {name} must be at least {low}, got {value}")
+    check_rl_settings(s, MINIMUM)  # types, minimums, maximums (zoo.trust.bounds.RL_MAXIMUM), workers <= cores
     make_game(s.game)
+    model_info(s.model)  # a registered model name (never a Hub id or a path: self-play builds its own network)
     if s.selfplay_precision not in ("auto", "fp32", "bf16"):
         raise InputError(f"setting selfplay_precision must be auto, fp32 or bf16, got {s.selfplay_precision!r}")
     check_actors(s)

@@ -14,10 +14,10 @@ from pathlib import Path
 from jsonargparse import ActionConfigFile, ArgumentParser
 from rich.console import Console
 
-from zoo.errors import InputError
+from zoo.errors import InputError, RefusedFile
 from zoo.runtime.config_sources import HELP_FLAGS, read_command_line
-from zoo.safety import check_run_name, claim_folder, inside
 from zoo.trust.reader import check_plain
+from zoo.trust.runfolder import RunFolder, check_run_name, inside
 
 CONFIGS = Path(__file__).parent / "configs"
 
@@ -27,7 +27,8 @@ def train_main(argv: list[str]) -> int:
     from .train import Settings, train
 
     parser = ArgumentParser(prog="zoo rl train", description="AlphaZero-style self-play training. Every field of "
-                            "the settings can be given in a YAML config (-c) or on the command line.")
+                            "the settings can be given in a YAML config (-c) or on the command line.",
+                            exit_on_error=False)  # a bad value is our one line, not a usage block
     parser.add_argument("-c", "--config", action=ActionConfigFile, help=f"a preset, e.g. {CONFIGS}/tictactoe_quick.yaml")
     parser.add_argument("--name", default=None, help="run name (default: the config's name); same name resumes")
     parser.add_argument("--runs_dir", default="runs", help="runs go to <runs_dir>/rl/<name>/")
@@ -37,13 +38,21 @@ def train_main(argv: list[str]) -> int:
         parser.parse_args(["--help"])
     # A config is data: read by us (any name, bounded, no aliases), handed to jsonargparse as a dict.
     line = read_command_line(argv)
-    cfg = parser.parse_object(line.config)
+    for source, fragment in line.files:
+        if "runs_dir" in fragment:
+            raise RefusedFile(f"{source}: runs_dir: a config file does not choose where runs are written; give "
+                              "--runs_dir on the command line")
+    try:
+        cfg = parser.parse_object(line.config)
+    except argparse.ArgumentError as e:
+        where = line.files[-1][0] if line.files else "the command line"
+        raise InputError(f"{where}: {' '.join(str(e).split())} (see zoo rl train --help)") from None
     settings = Settings(**{f: cfg[f] for f in Settings.__dataclass_fields__})
     check_plain(settings.model_kwargs, "model_kwargs")
     name = check_run_name(cfg.name or (Path(line.files[0][0]).stem if line.files else settings.game))
     run_dir = inside(Path(cfg.runs_dir) / "rl" / name, cfg.runs_dir)
     check_settings(settings)  # before the folder is made: a refused setting leaves nothing behind
-    claim_folder(run_dir, "--name")
+    RunFolder.claim(run_dir, "--name", within=cfg.runs_dir)  # new, or this run's own (resumed); never a foreign one
     train(settings, run_dir)
     return 0
 

@@ -14,7 +14,6 @@ import time
 from pathlib import Path
 
 import torch
-import yaml
 
 from zoo.errors import InputError
 from zoo.runtime.bench import RESULTS
@@ -33,8 +32,25 @@ RECORD_NAME = "perf-rl-actors.json"
 def preset_settings(preset: str, quick: bool, games: int = 0) -> Settings:
     """The preset's settings, playing ``games`` games per run if given, else its iteration's (half with
     ``quick``)."""
-    s = Settings(**yaml.safe_load((CONFIGS / preset).read_text()))
+    s = read_preset(CONFIGS / preset)
     s.games_per_iteration = games or (max(4, s.games_per_iteration // 2) if quick else s.games_per_iteration)
+    return s
+
+
+def read_preset(path: Path) -> Settings:
+    """The settings a preset file holds, read as data (zoo.trust.reader) and checked as `zoo rl train` checks
+    them, before anything starts: an unknown key, a wrong type or an out-of-bounds size is one line."""
+    from zoo.trust.reader import check_plain, read_mapping
+
+    from .checks import check_settings
+
+    values = read_mapping(path)
+    unknown = sorted(set(values) - set(Settings.__dataclass_fields__))
+    if unknown:
+        raise InputError(f"{path}: {unknown[0]}: not a self-play setting (see zoo rl train --help)")
+    s = Settings(**values)
+    check_plain(s.model_kwargs, f"{path}: model_kwargs")
+    check_settings(s)
     return s
 
 
@@ -101,6 +117,7 @@ def projection(payload: dict) -> str:
 def main(argv: list[str]) -> int:
     from zoo.outputs import write_json
     from zoo.runtime.perf_run import run_workloads
+    from zoo.trust.runfolder import RunFolder
 
     from .ray_actors import RayActors, start_ray
 
@@ -119,7 +136,8 @@ def main(argv: list[str]) -> int:
     if not (CONFIGS / args.preset).is_file():
         raise InputError(f"--preset {args.preset}: no such file in {CONFIGS}")
     require_ray("zoo rl perf-actors")
-    s = preset_settings(args.preset, args.quick, args.games)
+    s = preset_settings(args.preset, args.quick, args.games)  # read and checked before any folder or cluster
+    RunFolder.claim(args.out, "--out")  # new, or made by an earlier bench or perf: never a user's own folder
     started = start_ray("", args.num_actors)
     actors = RayActors(args.num_actors, s.games_in_flight)
     backends = {"ray_n": actors, "ray_1": actors.first(1), "local": LocalWorkers(args.num_actors)}

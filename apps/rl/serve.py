@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import json
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -22,6 +21,7 @@ import torch
 
 from zoo.errors import one_line
 from zoo.runtime.serve import loaded, no_run_message
+from zoo.trust.reader import read_data
 
 from . import serve_boards as boards
 from .games import Game, make_game
@@ -48,8 +48,8 @@ class Match:
 def read_game(run: Path) -> str | None:
     """The game a run was trained on, from its settings.json (as apps/rl/train.py writes it); None when the
     file is missing, unreadable or names no known game."""
-    try:
-        settings = json.loads((Path(run) / "settings.json").read_text(encoding="utf-8"))
+    try:  # bounded plain JSON, no link out of the run (zoo.trust.reader): a bomb answers at once, as "no game"
+        settings = read_data(Path(run) / "settings.json", root=run)
     except (OSError, ValueError):
         return None
     game = settings.get("game") if isinstance(settings, dict) else None

@@ -23,6 +23,7 @@ from torch.utils.data import DataLoader, RandomSampler, TensorDataset
 
 from zoo import model_info, save_pretrained
 from zoo.runtime.record import Headline, Machine, RunRecord
+from zoo.trust.runfolder import RunFolder, write_text
 
 from .actors import open_backend
 from .arena import MatchResult, play_match
@@ -147,9 +148,8 @@ def train(s: Settings, run_dir: Path, console: Console | None = None) -> dict:
     """Train by self-play (resuming the run in ``run_dir`` if it has finished iterations); returns its metrics.json."""
     check_settings(s)  # input files and numbers, before any work: a bad puzzle path used to lose the whole run
     console = console or Console()
-    run_dir = Path(run_dir)
-    run_dir.mkdir(parents=True, exist_ok=True)
-    (run_dir / "settings.json").write_text(json.dumps(asdict(s), indent=2))
+    run_dir = RunFolder.claim(run_dir, "run folder").root  # zoo rl train claimed it; a library call claims it here
+    write_text(run_dir / "settings.json", json.dumps(asdict(s), indent=2))
     L.seed_everything(s.seed, verbose=False)
     game = make_game(s.game, s.max_plies)
     task = PolicyValueTask(model=s.model, model_kwargs=dict(s.model_kwargs), game_kwargs=board_kwargs(game),

@@ -29,6 +29,7 @@ NAME = "zoo-suite chess"
 MOVE_OVERHEAD = 0.05  # seconds kept back from every clock budget for the GUI's and the pipe's latency
 INFO_EVERY = 1.0  # seconds between `info` lines while searching
 UNLIMITED_CHUNK = 64  # visits a search without a node limit adds between looks at the clock and the stop flag
+MAX_SIMULATIONS = 1_000_000  # the Simulations option's range, as `uci` announces it
 
 
 @dataclass
@@ -59,7 +60,8 @@ class GoLimits:
             elif word == "searchmoves":
                 break  # a list of moves follows to the end of the line
             elif word in numeric:
-                if i + 1 >= len(words) or not words[i + 1].lstrip("-").isdigit():
+                number = words[i + 1].lstrip("-") if i + 1 < len(words) else ""
+                if not (number.isascii() and number.isdigit()):  # not '²': isdigit() alone accepts it
                     raise ValueError(f"go {word} needs a whole number")
                 if word not in ("depth", "mate"):
                     setattr(limits, word, int(words[i + 1]))
@@ -152,7 +154,7 @@ class Engine:
         if command == "uci":
             self.say(f"id name {NAME}")
             self.say("id author zoo-suite")
-            self.say(f"option name Simulations type spin default {self.simulations} min 1 max 1000000")
+            self.say(f"option name Simulations type spin default {self.simulations} min 1 max {MAX_SIMULATIONS}")
             self.say("uciok")
         elif command == "isready":
             self.say("readyok")
@@ -183,10 +185,13 @@ class Engine:
     def set_option(self, words: list[str]) -> None:
         text = " ".join(words)
         name, _, value = text.removeprefix("name ").partition(" value ")
+        value = value.strip()
+        # ASCII digits only: str.isdigit() also accepts '²' or '٣', which int() then refuses
         if name.strip().lower() != "simulations":
-            self.say(f"info string unknown option {name.strip()!r} ignored")
-        elif not value.strip().isdigit() or int(value) < 1:
-            self.say(f"info string Simulations must be a whole number of at least 1, got {value.strip()!r}")
+            self.say(f"info string unknown option {name.strip()[:80]!r} ignored")
+        elif not (value.isascii() and value.isdigit()) or not 1 <= int(value) <= MAX_SIMULATIONS:
+            self.say(f"info string Simulations must be a whole number from 1 to {MAX_SIMULATIONS}, got "
+                     f"{value[:80]!r}")
         else:
             self.simulations = int(value)
 
@@ -266,10 +271,14 @@ class Engine:
 
 
 def serve(engine: Engine, lines) -> None:
-    """Feed the engine ``lines`` (stdin) until ``quit`` or the end of input."""
+    """Feed the engine ``lines`` (stdin) until ``quit`` or the end of input. A line the engine fails on is answered
+    with an ``info string`` and the engine goes on: a GUI's engine must never die of what it was sent."""
     for line in lines:
-        if not engine.handle(line):
-            return
+        try:
+            if not engine.handle(line):
+                return
+        except Exception as e:  # a bug on one odd line: say so, keep serving
+            engine.say(f"info string ignored {line.strip()[:80]!r}: {type(e).__name__}: {' '.join(str(e).split())}")
     engine.stop()
 
 

@@ -9,13 +9,13 @@ from pathlib import Path
 
 import lightning as L
 import torch
-import yaml
 from rich.console import Console
 from rich.table import Table
 
 from zoo.checkpoint import load_task as load_checkpoint
-from zoo.errors import InputError, RefusedFile, one_line, read_text, warn
-from zoo.safety import check_plain
+from zoo.errors import InputError, RefusedFile, one_line, warn
+from zoo.trust.reader import check_plain, read_mapping
+from zoo.trust.runfolder import RunFolder
 
 from . import data, imagefolder
 from .task import VisionTask
@@ -38,10 +38,7 @@ def datamodule_from_run(ckpt: Path, overrides: dict) -> L.LightningDataModule:
     config_path = ckpt.parent.parent / "config.yaml"
     if not config_path.is_file():
         raise FileNotFoundError(f"{config_path} is missing: `evaluate` reads the data settings of the run there")
-    try:
-        cfg = yaml.safe_load(read_text(config_path))
-    except yaml.YAMLError as e:
-        raise InputError(f"{config_path}: not a plain YAML config ({str(e).splitlines()[0]})") from None
+    cfg = read_mapping(config_path, root=ckpt.parent.parent, allow_classes=True)
     data_cfg = cfg.get("data") if isinstance(cfg, dict) else None
     if not isinstance(data_cfg, dict) or data_cfg.get("class_path") not in DATA_MODULES:
         found = data_cfg.get("class_path") if isinstance(data_cfg, dict) else data_cfg
@@ -133,7 +130,9 @@ def evaluate_main(argv: list[str]) -> int:
     task = load_task(ckpt)
     dm = datamodule_from_run(ckpt, {"root": args.data_root} if args.data_root else {})
     dm.setup("test")
-    out = Path(args.out) if args.out else ckpt.parent.parent
+    # The checkpoint's run folder or --out: new, or made by zoo-suite; a folder of the user's own is refused
+    # before anything is written (the plots and evaluation.json would land among their files).
+    out = RunFolder.claim(Path(args.out) if args.out else ckpt.parent.parent, "--out").root
     result = evaluate(task, dm.test_x, dm.test_y, [str(n) for n in task.class_names], out, args.max_samples)
     test = {"test_acc": result["tables"]["test_accuracy"], **result["metrics"]}
     print_summary(RunRecord(app="vision", model=task.model.config["name"], headline=Headline("test_acc", test["test_acc"]),

@@ -20,6 +20,8 @@ import torch.nn.functional as F
 import torchvision.transforms.v2 as v2
 from torch.utils.data import DataLoader, Dataset
 
+from zoo.trust.bounds import DATA_INTS, check_dataset, check_sizes
+
 FASHION_CLASSES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag",
                    "Ankle boot")
 CIFAR10_CLASSES = ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck")
@@ -72,6 +74,9 @@ class ImageDataModule(L.LightningDataModule):
             num_workers: DataLoader workers.
         """
         super().__init__()
+        # Sizes from a config file or a run's config.yaml, bounded before any image is read (zoo.trust.bounds).
+        check_sizes({"batch_size": batch_size, "crop_padding": crop_padding, "num_workers": num_workers,
+                     **({"image_size": image_size} if image_size is not None else {})}, DATA_INTS, "data")
         self.save_hyperparameters()
         self._loaded = False
 
@@ -87,7 +92,8 @@ class ImageDataModule(L.LightningDataModule):
             return
         hp = self.hparams
         x, y, test_x, test_y = self.load()
-        if hp.image_size:
+        if hp.image_size:  # the whole resized dataset within its bound, before resizing
+            check_dataset(len(x) + (len(test_x) if test_x is not None else 0), x.shape[1], hp.image_size, "data")
             x = resize(x, hp.image_size)
             test_x = resize(test_x, hp.image_size) if test_x is not None else None
         test_share = 0.0 if test_x is not None else hp.test_fraction

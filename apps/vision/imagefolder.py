@@ -20,13 +20,14 @@ from rich.progress import track
 
 from zoo.cache import cache_dir
 from zoo.errors import InputError
+from zoo.trust.bounds import MAX_PIXELS, check_dataset, check_frames, check_pixels
 
 from .data import ImageDataModule, resize
 
-# At most this many pixels are decoded per image (about 40 megapixels: a 12 MP photo fits three times, and one image
-# at the limit takes 480 MB as float RGB). PIL's own limit (89 MP, and only a warning below 179 MP) lets a small
-# crafted PNG claim gigabytes.
-MAX_PIXELS = 40_000_000
+# At most MAX_PIXELS pixels are decoded per image (zoo.trust.bounds: about 40 megapixels, a 12 MP photo fits three
+# times, and one image at the limit takes 480 MB as float RGB). PIL's own limit (89 MP, and only a warning below
+# 179 MP) lets a small crafted PNG claim gigabytes. One frame only (check_frames): an animated GIF, a TIFF with
+# many pages or a multi-layer file would be decoded whole.
 # Single-channel integer modes holding 16-bit samples (PNG and TIFF greyscale at 16 bits); PIL reads some as "I".
 SIXTEEN_BIT = ("I;16", "I;16B", "I;16L", "I;16N", "I")
 # What PIL raises on a damaged or unsupported file besides its UnidentifiedImageError (an OSError): truncated data
@@ -62,8 +63,8 @@ def decode_image(path: Path, channels: int) -> np.ndarray:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)  # stop at the header, not after decoding
-            with Image.open(path) as img:
-                check_size(path, *img.size)
+            with Image.open(path) as img:  # the header only: frames and size are checked before decoding
+                check_image(path, img)
                 return unit_pixels(img, channels)
     except InputError:
         raise
@@ -75,10 +76,11 @@ def decode_image(path: Path, channels: int) -> np.ndarray:
         raise InputError(f"{path}: not a readable image ({type(e).__name__}: {e})") from e
 
 
-def check_size(path: Path, width: int, height: int) -> None:
-    if width * height > MAX_PIXELS:
-        raise InputError(f"{path}: image too large to decode ({width}x{height} = {width * height:,} pixels; the "
-                         f"limit is {MAX_PIXELS:,})")
+def check_image(path, img: Image.Image, limit: int | None = None, side: int | None = None) -> None:
+    """The one check of an opened (not yet decoded) image, for every place that decodes one: a single frame and
+    layer, at most ``limit`` pixels (default ``MAX_PIXELS``; and ``side`` a side), from the header."""
+    check_frames(path, img)
+    check_pixels(path, *img.size, limit=MAX_PIXELS if limit is None else limit, side=side)
 
 
 def unit_pixels(img: Image.Image, channels: int) -> np.ndarray:
@@ -123,6 +125,7 @@ class ImageFolderDataModule(ImageDataModule):
         folder = ImageFolder(str(root), loader=lambda p: p, is_valid_file=lambda p: not Path(p).name.startswith("."))
         self.class_names = tuple(folder.classes)
         size = self.hparams.image_size
+        check_dataset(len(folder.samples), self.channels, size, str(root))  # before any image is decoded
         images, labels = [], []
         for path, label in track(folder.samples, description=f"decoding {root.name}", transient=True):
             try:

@@ -7,7 +7,6 @@ The handlers are plain functions (the tests call them without a browser); each l
 
 from __future__ import annotations
 
-import json
 import warnings
 from collections.abc import Sequence
 from functools import lru_cache
@@ -18,17 +17,20 @@ import numpy as np
 import torch
 import torch.nn as nn
 from PIL import Image
-from safetensors import safe_open
 
 import zoo
 from zoo._hub import EXAMPLES, PREPROCESSING
+from zoo.errors import InputError, one_line
 from zoo.runtime.serve import loaded, no_run_message, run_picker
+from zoo.trust.bounds import MODEL_INTS, SERVE_PIXELS, SERVE_SIDE, ImageTooLarge, whole
+from zoo.trust.reader import load_safetensors_tensor, read_mapping, safetensors_shapes
 
 from .data import resize
-from .imagefolder import DECODE_ERRORS
+from .imagefolder import DECODE_ERRORS, check_image
 from .robustness import CORRUPTIONS, corrupt, fgsm, pgd
 
-MAX_SIDE, MAX_PIXELS = 4096, 16_000_000  # what the page accepts: a phone photo fits, a decompression bomb does not
+# What the page accepts: a phone photo fits, a decompression bomb does not (zoo.trust.bounds, the bounds table).
+MAX_SIDE, MAX_PIXELS = SERVE_SIDE, SERVE_PIXELS
 ATTACKS = ("none", "FGSM", "PGD")
 LUMA = (0.299, 0.587, 0.114)  # ITU-R 601 weights: PIL's RGB -> L, so a page upload matches `zoo vision classify`
 SHOWN = 224  # the changed image is enlarged (nearest neighbour) to at least this many pixels a side
@@ -40,10 +42,15 @@ class Classifier(nn.Module):
 
     def __init__(self, folder: Path):
         super().__init__()
-        prep = json.loads((folder / PREPROCESSING).read_text())
+        prep = read_mapping(folder / PREPROCESSING, root=folder)  # bounded plain JSON (zoo.trust.reader)
+        missing = [k for k in ("in_channels", "class_names", "mean", "std") if k not in prep]
+        if missing:
+            raise InputError(f"{folder / PREPROCESSING}: no {', '.join(missing)} (written by `zoo vision fit`)")
         self.model = zoo.from_pretrained(folder).eval()
         self.channels = int(prep["in_channels"])
-        self.size = int(prep["image_size"] or self.model.config["image_size"])
+        size = prep.get("image_size") or self.model.config.get("image_size")
+        # every upload is resized to this: bounded (zoo.trust.bounds), a file's 60000 would take gigabytes
+        self.size = whole(size, "image_size", *MODEL_INTS["image_size"], str(folder / PREPROCESSING))
         self.names = [str(n) for n in prep["class_names"]]
         self.register_buffer("mean", torch.tensor(prep["mean"], dtype=torch.float32).view(-1, 1, 1))
         self.register_buffer("std", torch.tensor(prep["std"], dtype=torch.float32).view(-1, 1, 1))
@@ -192,8 +199,16 @@ def sample(run: str, index: int) -> tuple[np.ndarray, int]:
     clf = model_of(run)
     if not clf.examples.is_file():
         raise gr.Error(f"The run {run} saved no example images ({clf.examples.name}); upload one instead.")
-    with safe_open(str(clf.examples), framework="pt") as f:
-        inputs = f.get_tensor("inputs")  # (N, C, S, S)
+    try:
+        shape = safetensors_shapes(clf.examples).get("inputs")  # header bounded, no link (zoo.trust.reader)
+    except InputError as e:
+        raise gr.Error(one_line(e)) from None
+    if not shape or len(shape) != 4 or not shape[0]:
+        raise gr.Error(f"{clf.examples}: no 'inputs' tensor of shape (N, C, S, S) (the images the run saved)")
+    try:  # only that tensor, its size bounded (zoo.trust.reader)
+        inputs = load_safetensors_tensor(clf.examples, "inputs")  # (N, C, S, S)
+    except InputError as e:
+        raise gr.Error(one_line(e)) from None
     i = int(index or 0) % len(inputs)
     return shown(inputs[i:i + 1]), i + 1
 
@@ -217,8 +232,12 @@ def checked_upload(payload, decode):
             with warnings.catch_warnings():
                 warnings.simplefilter("error", Image.DecompressionBombWarning)
                 with Image.open(path) as img:  # reads the header only
-                    if max(img.size) > MAX_SIDE or img.size[0] * img.size[1] > MAX_PIXELS:
-                        raise gr.Error(too_large(*img.size))
+                    try:  # the one header check of every image path (frames, layers, pixels), the page's limits
+                        check_image(name, img, MAX_PIXELS, MAX_SIDE)
+                    except ImageTooLarge:
+                        raise gr.Error(too_large(*img.size)) from None
+                    except InputError as e:
+                        raise gr.Error(one_line(e)) from None
         return decode(payload)
     except gr.Error:  # a ValueError too: ours, passed on as it is
         raise

@@ -63,7 +63,7 @@ def test_folder_without_config_names_the_file(tmp_path):
 def test_corrupt_config_names_file_and_line(tmp_path):
     folder = zoo.save_pretrained(zoo.create_model("cnn_small"), tmp_path / "m")
     (folder / "config.json").write_text('{"config": {"name": "cnn_small",\n  oops}\n')
-    with pytest.raises(ValueError, match=r"config.json is not valid JSON \(line 2"):
+    with pytest.raises(ValueError, match=r"config.json line 2, column 3: not valid JSON"):
         zoo.from_pretrained(folder)
     (folder / "config.json").write_text(json.dumps({"something": 1}))
     with pytest.raises(ValueError, match="config.json: expected an object with a 'config' field"):
@@ -74,7 +74,7 @@ def test_corrupt_or_missing_weights_name_the_file(tmp_path):
     folder = zoo.save_pretrained(zoo.create_model("cnn_small"), tmp_path / "m")
     weights = folder / "model.safetensors"
     weights.write_bytes(weights.read_bytes()[:100])
-    with pytest.raises(ValueError, match=r"model.safetensors is corrupt"):
+    with pytest.raises(ValueError, match=r"model.safetensors: the safetensors header says .* \(truncated, or not a safetensors file\)"):
         zoo.from_pretrained(folder)
     weights.unlink()
     with pytest.raises(FileNotFoundError, match="model.safetensors is missing"):

@@ -90,7 +90,7 @@ def test_a_foreign_gradient_health_file_is_refused_clearly(tmp_path):
 
     path = tmp_path / "gradient_health.json"
     path.write_text('{"checks": [{"step": 0, "norms": {"class_path": "os.system"}}]}')
-    with pytest.raises(InputError, match="gradient_health.json: expected"):
+    with pytest.raises(InputError, match=r"gradient_health.json.checks\[0\].norms.class_path: a class to import .* refused, nothing was imported"):
         read_gradient_health(path)
     path.write_text('{"checks": [{"step": 3, "norms": [["layer.weight", 0.5]]}]}')
     assert read_gradient_health(path) == [{"step": 3, "norms": [("layer.weight", 0.5)]}]

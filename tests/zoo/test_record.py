@@ -85,8 +85,8 @@ def test_a_malformed_record_is_refused_naming_the_file_and_field(tmp_path, chang
 
 @pytest.mark.parametrize("text, message", [
     ("[1, 2, 3]", "the file must be a JSON object, got a JSON list"),
-    ('{"app": "x",', r"not JSON \(line 1"),
-    ("[" * 100000 + "]" * 100000, "nested too deeply"),
+    ('{"app": "x",', r"metrics.json line 1, column 13: not valid JSON"),
+    ("[" * 100000 + "]" * 100000, "nested more than 32 levels deep"),
     (b"\xff\xfe{}", "not UTF-8"),
 ])
 def test_a_file_that_is_no_record_is_refused(tmp_path, text, message):

@@ -18,6 +18,7 @@ import torch
 from .._registry import default_model, model_info
 from ..errors import EXPECTED, one_line
 from ..outputs import write_json
+from ..trust.reader import read_data, read_mapping
 from .trials import finished_run, read_result
 
 CELL_ERRORS: tuple[type[BaseException], ...] = (*EXPECTED, torch.OutOfMemoryError)
@@ -67,11 +68,10 @@ class RunClock:
 
 def preset_model(config: Path) -> str | None:
     """The model a preset's YAML names (``model.model`` for Lightning apps, ``model`` for self-play)."""
-    import yaml
-
-    cfg = yaml.safe_load(Path(config).read_text()) or {}
+    cfg = read_mapping(config, allow_classes=True)  # bounded, no aliases (zoo.trust.reader)
     m = cfg.get("model")
-    return m if isinstance(m, str) else (m or {}).get("model")
+    found = m if isinstance(m, str) else m.get("model") if isinstance(m, dict) else None
+    return found if isinstance(found, str) else None
 
 
 def family_model(own: str | None, family: str, kind: str | None) -> tuple[str | None, bool, str | None]:
@@ -99,9 +99,9 @@ def reusable_run(root: Path, name: str, settings: dict) -> Path | None:
     run_dir = finished_run(root, name)
     if run_dir is None or not (run_dir / SETTINGS_FILE).is_file():
         return None
-    try:
-        saved = json.loads((run_dir / SETTINGS_FILE).read_text())
-    except (OSError, ValueError):  # damaged or unreadable: train the cell again
+    try:  # bounded plain JSON, no link out of the run (zoo.trust.reader)
+        saved = read_data(run_dir / SETTINGS_FILE, root=run_dir)
+    except (OSError, ValueError):  # damaged, unreadable or refused: train the cell again
         return None
     return run_dir if saved == json.loads(json.dumps(settings)) else None
 

@@ -16,6 +16,7 @@ import numpy as np
 
 from ..runtime.apps import Trial
 from ..runtime.report import write_json
+from ..trust.runfolder import RunFolder, write_text
 from .cells import RunClock, family_model, preset_model, run_cell
 from .trials import Target, check_families, check_supported, lesson_console, mean_pm
 
@@ -52,6 +53,7 @@ def run_compare(targets: list[Target], families: list[str], out_dir: Path, prese
     for c in runnable:
         check_supported(c["target"].step, Trial(preset, "check", out_dir, model="x", model_kwargs={}, seed=0,
                                                 max_seconds=1.0), f"zoo compare {c['target'].label}")
+    RunFolder.claim(out_dir, "--out")  # everything checked: now the folder, new or made by an earlier compare
     n_runs = len(runnable) * seeds
     console.print(f"compare: {len(runnable)} (app, family) cells x {seeds} seed(s) = {n_runs} runs, "
                   + (f"training capped at {run_seconds:.0f} s each" if run_seconds else
@@ -154,7 +156,7 @@ def leaderboard(cells: list[dict], out_dir: Path, preset: str, seeds: int, secon
     summary = {"preset": preset, "seeds": seeds, "wall_minutes": seconds / 60, "rows": rows,
                "plots": [str(p.relative_to(out_dir)) for p in plots]}
     write_json(out_dir / "leaderboard.json", summary)
-    (out_dir / "report.md").write_text("\n".join(md) + "\n")
+    write_text(out_dir / "report.md", "\n".join(md) + "\n")
     console.print(f"compare: {seconds / 60:.1f} min; wrote {out_dir / 'leaderboard.json'}, {out_dir / 'report.md'}"
                   + "".join(f", {out_dir / p}" for p in summary["plots"]))
     return summary

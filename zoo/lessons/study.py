@@ -17,6 +17,7 @@ from ..callbacks import diagnose, read_gradient_health
 from ..init import SCHEMES
 from ..runtime.apps import Trial
 from ..runtime.report import write_json
+from ..trust.runfolder import RunFolder, write_text
 from .trials import (
     Target,
     check_families,
@@ -66,6 +67,7 @@ def run_depth_study(target: Target, families: list[str], depths: list[int], init
     probe = Trial(preset, "check", out_dir, model="x", model_kwargs={}, init="default", budget=budget,
                   gradient_health_every=every)
     check_supported(target.step, probe, f"zoo study depth {target.label}")
+    RunFolder.claim(out_dir, "--out")  # everything checked: now the folder, new or made by an earlier study
 
     rows = []
     for family in families:
@@ -145,7 +147,7 @@ def report(rows: list[dict], target: Target, budget: tuple[float, str], out_dir:
            f"| {r['first_grad_end']:.3g} | {r['first_loss']:.3g} | {r['final_loss']:.3g} | {r['score']:.4g} "
            f"| {r['verdict']} |" for r in rows]
     md += [""] + [f"![{Path(p).stem}]({p})" for p in summary["plots"]]
-    (out_dir / "report.md").write_text("\n".join(md) + "\n")
+    write_text(out_dir / "report.md", "\n".join(md) + "\n")
     console.print(f"wrote: {out_dir / 'study.json'}, {out_dir / 'report.md'}, "
                   + ", ".join(str(out_dir / p) for p in summary["plots"]))
     return summary

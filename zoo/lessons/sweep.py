@@ -14,8 +14,10 @@ each trial's user attribute).
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import math
+import re
 import time
 import warnings
 from dataclasses import dataclass
@@ -26,6 +28,7 @@ import numpy as np
 from ..errors import InputError
 from ..runtime.apps import Trial
 from ..runtime.report import write_json
+from ..trust.runfolder import RunFolder, write_text
 from .trials import Target, check_supported, lesson_console, loss_curve, mean_pm, read_result
 
 HEARTBEAT_SECONDS = 10  # a running trial writes a heartbeat this often into the study...
@@ -76,20 +79,72 @@ def open_study(out_dir: Path, spec: SweepSpec, storage: str | None = None):
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     space = {"lr": spec.lrs, "batch_size": spec.batch_sizes, "schedule": spec.schedules, "seed": spec.seeds}
-    out_dir.mkdir(parents=True, exist_ok=True)
+    # The sweep's folder is claimed (new, or made by an earlier sweep) before SQLite opens a file in it.
+    db = RunFolder.claim(out_dir, "--out").path("study.db")
+    if storage is None:
+        check_sqlite(db)
+    where = f"--storage {shown_url(storage)}" if storage else str(db)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ExperimentalWarning)  # Optuna still marks the heartbeat as experimental
         try:
             rdb = optuna.storages.RDBStorage(
-                storage or f"sqlite:///{out_dir / 'study.db'}", heartbeat_interval=HEARTBEAT_SECONDS,
+                storage or f"sqlite:///{db}", heartbeat_interval=HEARTBEAT_SECONDS,
                 grace_period=GRACE_SECONDS,
                 heartbeat_stale_trial_callback=optuna.storages.RetryHeartbeatStaleTrialCallback(max_retry=MAX_RETRY))
+            return optuna.create_study(study_name="sweep", storage=rdb, direction="maximize", load_if_exists=True,
+                                       sampler=optuna.samplers.GridSampler(space, seed=0))
         except ImportError as e:  # the URL's database driver, imported only now (Optuna wraps the error)
             driver = getattr(e.__cause__ or e, "name", None) or "its driver"
-            raise InputError(f"--storage {str(storage).split(':', 1)[0]}://...: the database driver {driver} is not "
-                             "installed (PostgreSQL: pip install 'zoo-suite[scale]', which brings psycopg2)") from None
-    return optuna.create_study(study_name="sweep", storage=rdb, sampler=optuna.samplers.GridSampler(space, seed=0),
-                               direction="maximize", load_if_exists=True)
+            raise InputError(f"{where}: the database driver {driver} is not installed (PostgreSQL: pip install "
+                             "'zoo-suite[scale]', which brings psycopg2)") from None
+        except Exception as e:  # a URL SQLAlchemy cannot parse, a database it cannot open or that is not Optuna's
+            if not storage_error(e):
+                raise
+            text = re.split(r"\[SQL:|\(Background on", str(e))[0]  # SQLAlchemy's statement and link: noise here
+            raise InputError(f"{where}: not a usable Optuna study database ({type(e).__name__}: "
+                             f"{' '.join(text.split())[:200]})") from None
+
+
+SQLITE_MAGIC = b"SQLite format 3\x00"
+
+
+@contextlib.contextmanager
+def quiet_optuna():
+    """Optuna's own log at ERROR while a trial runs: it would print a failed trial's traceback before the error
+    reaches the command (which says it in one line; the trial is recorded as failed and retried next time)."""
+    import optuna
+
+    level = optuna.logging.get_verbosity()
+    optuna.logging.set_verbosity(optuna.logging.ERROR)
+    try:
+        yield
+    finally:
+        optuna.logging.set_verbosity(level)
+
+
+def check_sqlite(db: Path) -> None:
+    """A sweep's own ``study.db`` is an SQLite file or not there yet (SQLite itself would answer a file of
+    anything else with a traceback from deep inside SQLAlchemy)."""
+    if db.is_symlink() or (db.exists() and not db.is_file()):
+        raise InputError(f"{db}: not a plain file; a sweep keeps its SQLite study there")
+    if db.is_file() and db.stat().st_size:
+        with open(db, "rb") as f:
+            if f.read(len(SQLITE_MAGIC)) != SQLITE_MAGIC:
+                raise InputError(f"{db}: not an SQLite database (a sweep keeps its Optuna study there); move it "
+                                 "away or choose another --out")
+
+
+def shown_url(url: str) -> str:
+    """A storage URL without its password (``user:secret@host`` -> ``user:***@host``)."""
+    return re.sub(r"(://[^:/@]*:)[^@/]*@", r"\1***@", str(url))[:120]
+
+
+def storage_error(error: BaseException) -> bool:
+    """Whether ``error`` is the storage's: SQLAlchemy's (bad URL, cannot connect, not a database, wrong schema) or
+    Optuna's (a schema of another Optuna version)."""
+    module = type(error).__module__ or ""
+    return (module.startswith(("sqlalchemy", "sqlite3", "alembic", "optuna"))
+            or (isinstance(error, RuntimeError) and "optuna" in str(error).lower()))
 
 
 def requeue_stale_trials(study) -> None:
@@ -189,7 +244,8 @@ def run_sweep(target: Target, spec: SweepSpec, out_dir: Path, max_trials: int | 
     while max_trials is None or ran < max_trials:
         if not runnable(grid_status(study, spec)) and not wait_for_running(study, spec, console):
             break
-        study.optimize(objective, n_trials=1)  # a queued retry first, else a grid point nobody has started
+        with quiet_optuna():  # a refused trial is our one-line error (it propagates), not Optuna's traceback
+            study.optimize(objective, n_trials=1)  # a queued retry first, else a grid point nobody has started
         ran += 1
     return summarise(study, spec, target, out_dir, console)
 
@@ -359,6 +415,4 @@ def write_sweep_report(s: dict, out_dir: Path) -> Path:
     md += [f"| {r['lr']:.3g} | {r['batch_size']} | {r['schedule'] or 'preset'} | {r['seed']} | {r['score']:.4g} |"
            for r in s["rows"]]
     md += [""] + [f"![{Path(p).stem}]({p})" for p in s["plots"]]
-    path = out_dir / "report.md"
-    path.write_text("\n".join(md) + "\n")
-    return path
+    return write_text(out_dir / "report.md", "\n".join(md) + "\n")

@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 import lightning as L
 import numpy as np
 
+from ..errors import UnknownName
+
 
 def lr_grid(low: float = 1e-4, high: float = 1e-1, num: int = 7) -> list[float]:
     """``num`` learning rates evenly spaced in log space from ``low`` to ``high`` (both included)."""
@@ -85,7 +87,7 @@ def _train_for_budget(make_task: Callable[[float], L.LightningModule], lr: float
     trainer.fit(task, datamodule=datamodule)
     value = trainer.callback_metrics.get(monitor)
     if value is None:
-        raise KeyError(f"lr_search: metric {monitor!r} was not logged; logged: {sorted(trainer.callback_metrics)}")
+        raise UnknownName(f"lr_search: metric {monitor!r} was not logged; logged: {sorted(trainer.callback_metrics)}")
     return float(value)
 
 

@@ -14,6 +14,7 @@ import torch
 import torch.nn as nn
 
 from ..layers import ClassifierHead, FieldHead, PolicyValueHead
+from ..trust.bounds import check_model_kwargs
 
 
 class ZooModel(nn.Module):
@@ -138,4 +139,6 @@ def build(cls: type[ZooModel], defaults: dict, kwargs: dict) -> ZooModel:
     if unknown:
         accepted = ", ".join(p for p in params if p != "self")
         raise TypeError(f"{cls.__name__} got unknown argument(s) {unknown}; it accepts: {accepted}")
-    return cls(**{**defaults, **kwargs})
+    merged = {**defaults, **kwargs}
+    check_model_kwargs(merged, cls.__name__)  # every size within its bound (zoo.trust.bounds), before building
+    return cls(**merged)

@@ -16,13 +16,13 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
 from .._registry import list_families
 from ..errors import InputError
 from ..lessons.cells import RunClock, family_model, preset_model, run_cell
 from ..lessons.trials import Target, check_supported, lesson_console, resolve_targets
 from ..outputs import write_json
+from ..trust.reader import read_mapping
+from ..trust.runfolder import RunFolder
 from .apps import App, Trial
 from .bench_spec import BenchFamily, BenchSpec, load_bench
 from .bench_table import print_table
@@ -68,7 +68,7 @@ class BenchCell:
     def settings(self) -> dict:
         """What decides the result: a finished run is reused only when these are the same (the preset by its parsed
         content, so that editing a comment does not retrain)."""
-        content = json.dumps(yaml.safe_load(self.config.read_text()), sort_keys=True, default=str)
+        content = json.dumps(read_mapping(self.config, allow_classes=True), sort_keys=True, default=str)
         digest = hashlib.sha256(content.encode()).hexdigest()[:16]
         return {"config": self.config.name, "config_sha256": digest, "model": self.model,
                 "model_kwargs": self.model_kwargs, "epochs": self.epochs, "max_seconds": self.max_seconds}
@@ -148,6 +148,7 @@ def run_bench(target: Target, spec: BenchSpec, name: str, out: Path, families: l
     runnable = [c for c in cells if c.status is None]
     for c in runnable:  # a field the app cannot change is an error before anything trains
         check_supported(step, c.trial(out), f"{spec.path}: {c.dataset}/{c.family} ({target.label})")
+    RunFolder.claim(out, "--out")  # every cell checked: now the folder, new or made by an earlier bench
     console.print(f"bench {name}: {len(cells)} cells ({len(runnable)} to run) from {spec.path}")
     clock, start, root = RunClock(len(runnable)), time.perf_counter(), out / slug
     for i, c in enumerate(runnable, 1):
@@ -207,7 +208,7 @@ def _ratio(value: float | None, per: float | None) -> float | None:
 
 def _precision(config: Path) -> str:
     """The preset's ``trainer.precision`` (Lightning's default, 32-true, when it sets none)."""
-    cfg = yaml.safe_load(config.read_text()) or {}
+    cfg = read_mapping(config, allow_classes=True)  # bounded, no aliases (zoo.trust.reader)
     trainer = cfg.get("trainer") if isinstance(cfg.get("trainer"), dict) else {}
     return str(trainer.get("precision", "32-true"))
 

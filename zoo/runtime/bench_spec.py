@@ -1,8 +1,8 @@
 """An app's benchmark matrix as data: ``configs/bench.yaml`` (datasets x families x model arguments x budget).
 
-The file is read with ``yaml.safe_load`` and checked strictly: an unknown key, a wrong type or a family the zoo
-does not have is an ``InputError`` naming the file and the key, before anything trains. Nothing in it is imported
-or instantiated; config files are named relative to the bench file.
+The file is read by ``zoo.trust.reader`` (bounded, no aliases or tags) and checked strictly: an unknown key, a
+wrong type or a family the zoo does not have is an ``InputError`` naming the file and the key, before anything
+trains. Nothing in it is imported or instantiated; config files are named relative to the bench file.
 
     description: every zoo family on Fashion-MNIST's quick preset     # the table's title
     minutes: 10                                    # training cap per cell; `zoo bench --minutes N` replaces it
@@ -23,9 +23,8 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from ..errors import InputError, read_text
+from ..errors import InputError
+from ..trust.reader import read_data
 
 KEY = re.compile(r"[a-z0-9_]+")  # dataset and family keys become part of run folder names
 
@@ -102,10 +101,7 @@ class BenchSpec:
 def load_bench(path: str | Path) -> BenchSpec:
     """Read and check a bench file; every problem is an ``InputError`` naming the file and the key."""
     path = Path(path)
-    try:
-        raw = yaml.safe_load(read_text(path))
-    except yaml.YAMLError as e:
-        raise InputError(f"{path}: not valid YAML: {' '.join(str(e).split())}") from None
+    raw = read_data(path)  # bounded plain YAML, no aliases or tags (zoo.trust.reader)
     where = str(path)
     raw = _typed(raw, where, dict)
     _known_keys(raw, BenchSpec, where, skip=("path",))

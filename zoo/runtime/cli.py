@@ -27,20 +27,21 @@ def models_table(pattern: str = "*", kind: str | None = None) -> Table:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """The `zoo` command. Expected errors (``zoo.errors.EXPECTED``) print one line and exit 2; ``--debug``
-    anywhere on the line shows the traceback instead."""
+    """The `zoo` command. Expected errors (``zoo.errors.as_expected``: ``EXPECTED``, or a write refused by a full
+    disk) print one line and exit 2; ``--debug`` anywhere on the line shows the traceback instead."""
     argv = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in argv
     argv = [a for a in argv if a != "--debug"]
-    from zoo.errors import EXPECTED, one_line
+    from zoo.errors import as_expected, one_line
 
     try:
         return dispatch(argv)
-    except EXPECTED as e:
-        if debug:
+    except Exception as e:
+        known = as_expected(e)  # an expected error, or a write the full disk refused; else a bug: the traceback
+        if debug or known is None:
             raise
         command = " ".join(argv[:1]) or "zoo"
-        print(f"zoo {command}: error: {one_line(e)} (--debug shows the traceback)", file=sys.stderr)
+        print(f"zoo {command}: error: {one_line(known)} (--debug shows the traceback)", file=sys.stderr)
         return 2
 
 
@@ -220,6 +221,10 @@ def run_lesson(args, apps) -> int:
     config = Path(args.config) if getattr(args, "config", None) else None
     if config is not None and not config.is_file():
         raise ValueError(f"config {config} not found")
+    if config is not None:  # refused here, with one line, not inside a trial (where Optuna logs a traceback)
+        from zoo.trust.reader import read_mapping
+
+        read_mapping(config, allow_classes=True)
     targets = resolve_targets(args.app, apps)
     if args.command == "compare":
         import zoo

@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.table import Table
 
 from ..outputs import write_json
+from ..trust.runfolder import RunFolder
 from .apps import App, DemoStep, discover_apps, selects, step_label
 from .bench import RESULTS
 from .machine import describe, machine_record
@@ -139,11 +140,12 @@ def run_lessons(preset: str, runs_dir: Path, only: list[str] | None = None, cons
 def main(preset: str = "demo", runs_dir: str = "runs", only: list[str] | None = None, lessons: bool = True,
          record: bool = False) -> int:
     console = Console()
+    out_dir = Path(runs_dir) / "demo"
+    RunFolder.claim(out_dir, "--runs_dir")  # before the lessons make their folders in it: ours, or refused now
     start = time.perf_counter()
     results = run_steps(preset, Path(runs_dir), only, console=console)
     sections = run_lessons(preset, Path(runs_dir), only, console) if lessons else []
     total = round(time.perf_counter() - start, 1)
-    out_dir = Path(runs_dir) / "demo"
     md, html = demo_report(results, out_dir, title=f"zoo-suite demo (preset {preset})", sections=sections)
     summary = write_json(out_dir / "demo.json", demo_payload(preset, results, sections, total))
     console.rule("[bold]summary")

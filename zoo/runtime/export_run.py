@@ -9,7 +9,7 @@ random inputs of the model's shape, as the README says) and compared with PyTorc
 from __future__ import annotations
 
 import importlib.util
-import shutil
+import os
 from pathlib import Path
 
 import torch
@@ -18,9 +18,10 @@ from rich.table import Table
 
 from .. import from_pretrained
 from .._hub import CONFIG, EXAMPLES, PREPROCESSING, read_scaling
-from ..errors import InputError
+from ..errors import InputError, RefusedFile
 from ..export import TOLERANCE, CannotExport, Graph, export_graph, graphs, max_difference
 from ..outputs import write_json
+from ..trust.runfolder import RunFolder
 
 CARRIED = ("tokenizer.json", PREPROCESSING)  # files an exported model needs beside it
 TRACE_ROWS = 2  # the trace's batch; the check runs on all the examples, so the dynamic batch is exercised
@@ -39,9 +40,10 @@ def examples_for(folder: Path, config: dict, rows: int = 8) -> tuple[torch.Tenso
     """Held-out inputs saved by the run, else random ones of the model's input shape; and which they are."""
     saved = folder / EXAMPLES
     if saved.is_file():
-        from safetensors.torch import load_file
+        from ..trust.reader import load_safetensors_tensor
 
-        return load_file(str(saved))["inputs"][:rows], "held-out inputs the run saved (its test split)"
+        # only that tensor, its header and size bounded, no link (zoo.trust.reader)
+        return load_safetensors_tensor(saved, "inputs")[:rows], "held-out inputs the run saved (its test split)"
     return random_inputs(config, rows), "random inputs of the model's input shape (the run saved no examples)"
 
 
@@ -80,7 +82,14 @@ def check_inputs(graph: Graph, model, examples: torch.Tensor) -> dict[str, torch
 def export_run(path: Path, out: Path | None = None) -> dict:
     """Export the model of ``path`` (a run or a model folder), check every file; the summary as a dict."""
     folder = model_folder(Path(path))
-    out = Path(out) if out else (folder.parent / "export" / "onnx" if folder.name == "model" else folder / "onnx")
+    base = folder.parent if folder.name == "model" else folder
+    default = out is None
+    out = Path(out) if out else (base / "export" / "onnx" if folder.name == "model" else base / "onnx")
+    carried = [name for name in CARRIED if os.path.lexists(folder / name)]
+    for name in carried:  # before anything is built or written: a file the export copies is no link
+        if os.path.islink(folder / name) or not (folder / name).is_file():
+            raise RefusedFile(f"{folder / name} is a symbolic link or not a plain file; refusing to copy it into "
+                              "an export (it could bring in any file on this machine)")
     model = from_pretrained(folder).eval()
     examples, source = examples_for(folder, model.config)
     normalisation = read_scaling(folder)
@@ -88,25 +97,36 @@ def export_run(path: Path, out: Path | None = None) -> dict:
         parts = graphs(model, examples[:TRACE_ROWS], normalisation)
     except CannotExport as e:
         raise InputError(f"cannot export {folder}: {e}") from None
-    out.mkdir(parents=True, exist_ok=True)
+    # The export's folder: new, or made by an earlier export; the default one with no link on the way from the
+    # run (a run's export/ linked elsewhere is refused), a --out anywhere the user says, but never a foreign one.
+    target = RunFolder.claim(out, "--out", within=base if default else None)
     files = {}
     for graph in parts:
         try:
-            file = export_graph(graph, out)
+            file = export_graph(graph, target.root)
         except torch.onnx.errors.OnnxExporterError as e:  # both exporters' own failures (an op ONNX lacks, ...)
             raise InputError(f"cannot export {folder} ({graph.name}): torch's exporter failed: "
                              f"{str(e).strip().splitlines()[0]} (--debug shows the whole report)") from e
         diff = max_difference(graph, file, check_inputs(graph, model, examples))
         files[file.name] = {**graph.signature(), "max_abs_difference": diff, "within_tolerance": diff <= TOLERANCE}
-    carried = [name for name in CARRIED if (folder / name).is_file()]
     for name in carried:
-        shutil.copy2(folder / name, out / name)
+        target.write_bytes(name, read_no_link(folder / name))
     summary = {"model": model.config["name"], "kind": model.config["in_kind"], "from": str(folder),
                "checked_on": f"{len(examples)} {source}", "tolerance": TOLERANCE, "files": files,
                "carried": carried, "normalisation_inside": bool(normalisation)}
-    write_json(out / "export.json", summary)
-    (out / "README.md").write_text(readme(summary))
+    write_json(target.root / "export.json", summary)
+    target.write_text("README.md", readme(summary))
     return {**summary, "out": str(out)}
+
+
+def read_no_link(path: Path) -> bytes:
+    """The bytes of ``path``, opened without following a link (one made since the check is refused too)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+    except OSError as e:
+        raise RefusedFile(f"{path}: cannot be read as a plain file ({e.strerror}); refused") from None
+    with os.fdopen(fd, "rb") as f:
+        return f.read()
 
 
 def readme(summary: dict) -> str:

@@ -9,11 +9,12 @@ import lightning as L
 import torch
 from rich.console import Console
 from rich.table import Table
-from safetensors.torch import save_file
+from safetensors.torch import save
 
 from .._hub import EXAMPLES, save_pretrained
 from .._registry import model_info
 from ..callbacks import FitTimer
+from ..trust.runfolder import write_bytes
 from .record import Headline, Machine, RunRecord, Validation, baseline_from
 from .report import plot_curves, read_csv_log
 
@@ -101,7 +102,8 @@ def save_examples(datamodule, folder: Path, rows: int = 8) -> None:
     batch = next(iter(loader()), None)
     inputs = batch[0] if isinstance(batch, (list, tuple)) else batch
     if isinstance(inputs, torch.Tensor):
-        save_file({"inputs": inputs[:rows].contiguous().cpu()}, str(folder / EXAMPLES))
+        data = save({"inputs": inputs[:rows].contiguous().cpu()})  # bytes: written without following a link
+        write_bytes(folder / EXAMPLES, data)
 
 
 def card_data(app: str, datamodule) -> dict:

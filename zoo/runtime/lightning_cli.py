@@ -25,14 +25,13 @@ from lightning.pytorch.utilities.rank_zero import rank_zero_only
 from ..callbacks import FitTimer, GradientHealth, LastCheckpoint, RankReport, StopOnNonFinite
 from ..checkpoint import SafeCheckpointIO
 from ..errors import InputError
-from ..safety import check_run_name, claim_folder, inside
 from ..trust.classes import check_config as check_classes
 from ..trust.classes import data_classes, lightning_name
+from ..trust.runfolder import RunFolder, check_run_name, inside
 from .checkpoint_hparams import merge_checkpoint_hparams
 from .config_sources import HELP_FLAGS, read_command_line
 from .finish import finish_run
 from .machine import auto_precision
-
 
 LIGHTNING_SUBCOMMANDS = ("fit", "validate", "test", "predict")
 # Settings that take a whole mapping, or a file of one (read by us): the sections and the class-valued settings.
@@ -57,6 +56,7 @@ class ZooCLI(LightningCLI):
         # Our checkpoints carry no `_instantiator`: nothing in a checkpoint ever names code to call.
         kwargs.setdefault("load_from_checkpoint_support", False)
         self.print_config = None
+        self.run_folder: RunFolder | None = None  # claimed in instantiate_trainer, by rank zero
         args = list(sys.argv[1:] if args is None else args)
         if not any(a in HELP_FLAGS for a in args):  # help reads no file: jsonargparse may parse it as it is
             args = self._read_sources(args, model_class, data_modules, run=kwargs.get("run", True))
@@ -100,10 +100,18 @@ class ZooCLI(LightningCLI):
 
     @property
     def run_dir(self) -> Path:
-        """``<runs_dir>/<app>/<name>``, checked to stay inside the runs folder (symbolic links followed)."""
+        """``<runs_dir>/<app>/<name>``, checked to stay inside the runs folder with no link on the way."""
         cfg = self.config.get(str(self.subcommand), self.config)
         runs = Path(cfg.runs_dir)
         return inside(runs / self.app / check_run_name(cfg.name), runs)
+
+    def _claim(self) -> RunFolder | None:
+        """The run folder, claimed (new, or marked by an earlier run) before anything is written or renamed in it:
+        every command that takes --name refuses a folder zoo-suite did not make. Only rank zero claims."""
+        if rank_zero_only.rank != 0:
+            return None
+        cfg = self.config.get(str(self.subcommand), self.config)
+        return RunFolder.claim(self.run_dir, "--name", within=cfg.runs_dir)
 
     def _parse_ckpt_path(self) -> None:
         """Lightning has no public switch for its own merge of a checkpoint's hyperparameters (it would import a
@@ -117,6 +125,8 @@ class ZooCLI(LightningCLI):
             print(self.parser.dump(self.config, skip_none=False), end="")
             raise SystemExit(0)
         _ = self.run_dir
+        if self.subcommand == "predict":
+            _check_predicts(cfg.get("data"), self.app)
         trainer = cfg.get("trainer") or {}
         if self.subcommand == "fit":
             for key in ("max_epochs", "max_steps", "limit_train_batches"):
@@ -126,6 +136,7 @@ class ZooCLI(LightningCLI):
 
     def instantiate_trainer(self, **kwargs) -> L.Trainer:
         run_dir = self.run_dir
+        self.run_folder = self._claim()
         cfg = self.config.get(str(self.subcommand), self.config)
         trainer_cfg = self._get(self.config_init, "trainer", default={})
         if not trainer_cfg.get("default_root_dir"):
@@ -138,6 +149,8 @@ class ZooCLI(LightningCLI):
         callbacks = list(trainer_cfg.get("callbacks") or [])
         callbacks.append(StopOnNonFinite(self.model.monitor))
         if trainer_cfg.get("enable_checkpointing") is not False:
+            if self.run_folder is not None and self.subcommand == "fit":
+                self.run_folder.subdir("checkpoints")  # Lightning makes it through a link; a linked one is refused
             callbacks.append(ModelCheckpoint(
                 dirpath=run_dir / "checkpoints", filename="best", monitor=self.model.monitor,
                 mode=self.model.monitor_mode, enable_version_counter=False))
@@ -165,20 +178,26 @@ class ZooCLI(LightningCLI):
     def _loggers(self, run_dir: Path) -> list:
         """CSV + TensorBoard in the run folder. Lightning's CSVLogger deletes an existing metrics.csv, so a resumed
         fit first moves it aside (``plot_curves`` reads them all); test/validate/predict log in a folder of their own."""
+        folder = self.run_folder  # claimed: a foreign folder was refused before anything here is renamed
         if self.subcommand != "fit":
+            if folder is not None:  # Lightning opens these names itself: no link among them
+                for name in ("metrics.csv", "hparams.yaml"):
+                    folder.path(f"{self.subcommand}_logs/csv/{name}")
             return [CSVLogger(run_dir / f"{self.subcommand}_logs", name="csv", version="")]
-        old = run_dir / "csv" / "metrics.csv"
-        if old.is_file() and rank_zero_only.rank == 0:
-            old.rename(old.with_name(f"metrics.{int(old.stat().st_mtime)}.csv"))
+        if folder is not None:
+            old = folder.path("csv/metrics.csv")
+            if old.is_file():
+                old.rename(folder.path(f"csv/metrics.{int(old.stat().st_mtime)}.csv"))
+            for name in ("csv/hparams.yaml", "tensorboard/hparams.yaml"):
+                folder.path(name)
         return [CSVLogger(run_dir, name="csv", version=""), TensorBoardLogger(run_dir, name="tensorboard", version="")]
 
     def before_fit(self) -> None:
         if not self.trainer.is_global_zero:
             return  # under torchrun or SLURM one process owns the run folder; the others write only ranks/
-        claim_folder(self.run_dir, "--name")
         parser = self._parser(self.subcommand)
         text = parser.dump(self.config[self.subcommand], skip_none=False)
-        (self.run_dir / "config.yaml").write_text(text)
+        (self.run_folder or self._claim()).write_text("config.yaml", text)
 
     def after_fit(self) -> None:
         trainer = self.trainer
@@ -199,6 +218,21 @@ def _run_dir(config: dict, app: str) -> Path:
     if not isinstance(name, str) or not isinstance(runs, str):
         raise InputError("--name and --runs_dir take a folder name and a folder")
     return Path(runs) / app / check_run_name(name)
+
+
+def _check_predicts(data, app: str) -> None:
+    """``predict`` needs a data module with a prediction set; refuse one without, before anything is built (it
+    would fail deep in Lightning's loop). The class path has passed the class table (zoo.trust.classes)."""
+    import importlib
+
+    path = getattr(data, "class_path", None) if data is not None else None
+    if not isinstance(path, str) or "." not in path:
+        return
+    module, name = path.rsplit(".", 1)
+    cls = getattr(importlib.import_module(module), name, None)
+    if isinstance(cls, type) and cls.predict_dataloader is L.LightningDataModule.predict_dataloader:
+        raise InputError(f"zoo {app.replace('/', ' ')} predict: {name} has no prediction set; use test or "
+                         "validate for held-out metrics, or the app's own command for new inputs (see --help)")
 
 
 def _full_class_names(config: dict, data: dict) -> None:

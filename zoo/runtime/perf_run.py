@@ -14,6 +14,7 @@ from rich.table import Table
 
 from ..errors import InputError
 from ..outputs import write_json
+from ..trust.runfolder import RunFolder
 from .apps import selects
 from .bench import RESULTS
 from .machine import describe, machine_record
@@ -44,6 +45,7 @@ def main(args, apps: dict) -> int:
         raise InputError(f"--repeats must be at least 3 (ABBA medians need them), got {args.repeats}")
     chosen = perf_apps(apps, args.apps)
     workloads = ((app.name, workload) for app in chosen for workload in app.perf(args.quick))
+    RunFolder.claim(args.out, "--out")  # new, or made by an earlier bench or perf: never a user's own folder
     run_workloads(workloads, args.repeats, args.quick, Path(args.out) / "perf.json",
                   RESULTS / "perf.json" if args.record else None)
     return 0

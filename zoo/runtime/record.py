@@ -12,14 +12,13 @@ and is written at the top level beside the shared fields.
 
 from __future__ import annotations
 
-import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any
 
-from ..errors import InputError, read_text
+from ..errors import InputError
 from ..outputs import write_json
-from ..safety import check_plain
+from ..trust.reader import check_plain, load_json_floats, read_text
 
 FILENAME = "metrics.json"
 MAX_BYTES = 16 * 2**20  # a record is a few kilobytes; a bigger file is not one, and is not parsed
@@ -169,12 +168,8 @@ class RunRecord:
             path = path / FILENAME
         if path.is_file() and path.stat().st_size > MAX_BYTES:
             raise InputError(f"{path}: {path.stat().st_size:,} bytes; a run record is at most {MAX_BYTES:,}")
-        try:
-            data = json.loads(read_text(path))
-        except json.JSONDecodeError as e:
-            raise InputError(f"{path}: not JSON (line {e.lineno}, column {e.colno}: {e.msg})") from None
-        except RecursionError:
-            raise InputError(f"{path}: nested too deeply to be a run record") from None
+        # bounded JSON, no link out of the run folder (zoo.trust.reader); from_dict checks every field
+        data = load_json_floats(read_text(path, root=path.parent, max_bytes=MAX_BYTES), str(path))
         return cls.from_dict(data, str(path), run_dir=path.parent)
 
     @classmethod

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import html
+import io
 import math
 import os
 from pathlib import Path
@@ -15,10 +16,16 @@ import matplotlib.ticker
 matplotlib.use("Agg")  # files only; never a window
 import matplotlib.pyplot as plt  # noqa: E402
 
+from ..errors import InputError, one_line
 from ..outputs import plot_gradient_norms, save_figure, write_json  # noqa: F401  (apps import them from here too)
+from ..trust.reader import read_text
+from ..trust.runfolder import RunFolder
 
 if TYPE_CHECKING:
     from .demo import StepResult
+
+
+MAX_CSV_BYTES = 256 * 2**20  # a run's CSV log: a row a logging step, a few MB for the longest runs
 
 
 def read_csv_log(paths: str | Path | list, by: str = "epoch") -> dict[str, list[tuple[float, float]]]:
@@ -30,13 +37,18 @@ def read_csv_log(paths: str | Path | list, by: str = "epoch") -> dict[str, list[
     other = "step" if by == "epoch" else "epoch"
     merged: dict[str, dict[float, float]] = {}
     for path in paths if isinstance(paths, list) else [paths]:
-        with open(path, newline="") as f:
-            for row in csv.DictReader(f):
+        text = read_text(path, max_bytes=MAX_CSV_BYTES)  # bounded, UTF-8 (zoo.trust.reader)
+        try:
+            for line, row in enumerate(csv.DictReader(io.StringIO(text, newline="")), 2):
                 x = row.get(by) or row.get(other)
                 for key, value in row.items():
                     if key in ("epoch", "step") or value in ("", None):
                         continue
+                    if x in ("", None) or not isinstance(value, str):
+                        raise ValueError(f"line {line}: no {by} or {other}, or more values than columns")
                     merged.setdefault(key, {})[float(x)] = float(value)
+        except (csv.Error, ValueError) as e:  # a file of another shape (or not a CSV log at all)
+            raise InputError(f"{path}: not a Lightning CSV log ({one_line(e)})") from None
     return {k: sorted(v.items()) for k, v in merged.items()}
 
 
@@ -77,7 +89,7 @@ def demo_report(results: list[StepResult], out_dir: str | Path, title: str = "zo
     lesson tools' own reports (``sections``: title, report path, status), their images re-pointed to this folder.
     """
     out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    folder = RunFolder.claim(out_dir, "report folder")  # new, or one this tool made: never a user's own
     md = [f"# {title}", "", "| step | model | device | held-out metric | value | baseline | seconds | samples/s |",
           "|---|---|---|---|---|---|---|---|"]
     for r in results:
@@ -97,10 +109,8 @@ def demo_report(results: list[StepResult], out_dir: str | Path, title: str = "zo
             md.append(f"Failed: `{sec['status']}`")
             continue
         md += _embedded(Path(sec["report"]), out_dir)
-    md_path = out_dir / "report.md"
-    md_path.write_text("\n".join(md) + "\n")
-    html_path = out_dir / "report.html"
-    html_path.write_text(_markdown_to_html("\n".join(md), title))
+    md_path = folder.write_text("report.md", "\n".join(md) + "\n")
+    html_path = folder.write_text("report.html", _markdown_to_html("\n".join(md), title))
     return md_path, html_path
 
 

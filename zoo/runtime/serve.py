@@ -12,12 +12,12 @@ never a dead server. The server binds to 127.0.0.1 unless ``--host`` says otherw
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TypeVar
 
 from ..errors import EXPECTED, InputError, one_line
+from ..trust.reader import read_mapping
 from .apps import App
 
 MAX_RUNS = 20  # finished runs a tab is offered (newest first)
@@ -38,7 +38,7 @@ def app_of(run: Path) -> str:
         raise InputError(f"{run}: not a finished run (no model/config.json); give a run folder such as "
                          "runs/vision/digits_quick")
     try:
-        app = json.loads(record.read_text()).get("app")
+        app = read_mapping(record, root=run, nonfinite=True).get("app")  # bounded plain JSON (zoo.trust.reader)
     except (OSError, ValueError) as e:
         raise InputError(f"{record}: cannot tell which app made this run ({one_line(e)})") from None
     if not isinstance(app, str):
@@ -113,9 +113,18 @@ def loaded(load: Callable[[str], T], run: str | None, app: str) -> T:
     if not run:
         raise gr.Error(f"No run chosen: pick a trained {app} run above.")
     try:
+        check_model_inside(run)
         return load(str(run))
     except EXPECTED as e:
         raise gr.Error(f"Cannot load the run {run}: {one_line(e)}") from None
+
+
+def check_model_inside(run: str | Path) -> Path:
+    """The run's ``model/`` folder, refused if it (or the run) is a link that leads out of the run folder: the page
+    serves what the run trained, never files elsewhere on the machine."""
+    from zoo.trust.reader import check_inside
+
+    return check_inside(Path(run) / "model", run)
 
 
 def run_picker(runs: Sequence[Path], elem_id: str):

@@ -189,17 +189,23 @@ def read_text(path: str | Path, root: str | Path | None = None, max_bytes: int =
     return decode_text(read_bytes(path, root, max_bytes), str(path))
 
 
-def read_data(path: str | Path, root: str | Path | None = None, allow_classes: bool = False) -> Any:
-    """A YAML or JSON file (JSON by its ``.json`` name, YAML otherwise: YAML reads JSON too) as checked plain data."""
+def read_data(path: str | Path, root: str | Path | None = None, allow_classes: bool = False,
+              nonfinite: bool = False) -> Any:
+    """A YAML or JSON file (JSON by its ``.json`` name, YAML otherwise: YAML reads JSON too) as checked plain data.
+    ``nonfinite``: JSON's ``NaN``/``Infinity`` read as floats (``metrics.json``, which records a diverged run)."""
     text = read_text(path, root)
-    value = load_json(text, str(path)) if str(path).endswith(".json") else load_yaml(text, str(path))
+    if str(path).endswith(".json"):
+        value = (load_json_floats if nonfinite else load_json)(text, str(path))
+    else:
+        value = load_yaml(text, str(path))
     check_plain(value, str(path), allow_classes=allow_classes)
     return value
 
 
-def read_mapping(path: str | Path, root: str | Path | None = None, allow_classes: bool = False) -> dict:
+def read_mapping(path: str | Path, root: str | Path | None = None, allow_classes: bool = False,
+                 nonfinite: bool = False) -> dict:
     """``read_data`` that must give a mapping (an empty file gives ``{}``)."""
-    value = read_data(path, root, allow_classes)
+    value = read_data(path, root, allow_classes, nonfinite)
     if value is None:
         return {}
     if not isinstance(value, dict):
@@ -212,3 +218,110 @@ def parse_inline(text: str, where: str) -> Any:
     value = load_yaml(text, where)
     check_plain(value, where, allow_classes=True)
     return value
+
+
+def read_safetensors_header(path: str | Path, root: str | Path | None = None,
+                            max_header: int = MAX_BYTES) -> dict:
+    """The header of a safetensors file (``{tensor name: {"dtype", "shape", "data_offsets"}}`` and an optional
+    ``"__metadata__"``), read without loading a tensor, for every place that looks inside such a file
+    (``safe_open`` would trust a header of any size). The file must be a regular file; a symbolic link is refused,
+    unless ``root`` is given and the link stays inside it (the Hugging Face cache links snapshot files to blobs).
+    The 8-byte length must be within ``max_header`` and the file, the header bounded JSON (``load_json``), every
+    shape a list of whole numbers and every tensor's bytes inside the file. Errors name the file."""
+    import os
+
+    from ..errors import decode_text
+
+    path = Path(path)
+    refuse_url(str(path), "path")
+    if path.is_symlink() and root is None:
+        raise RefusedFile(f"{path} is a symbolic link; refused (a model file is read only as itself)")
+    if root is not None:
+        check_inside(path, root)
+    if not path.is_file():
+        raise InputError(f"{path}: no such file" if not path.exists() else f"{path}: not a regular file")
+    flags = os.O_RDONLY | (getattr(os, "O_NOFOLLOW", 0) if root is None else 0)
+    try:
+        fd = os.open(path, flags)
+    except OSError as e:
+        raise RefusedFile(f"{path}: cannot be opened as a plain file ({e.strerror})") from None
+    with os.fdopen(fd, "rb") as f:
+        size = os.fstat(f.fileno()).st_size
+        head = f.read(8)
+        if len(head) < 8:
+            raise InputError(f"{path}: {size} bytes, too short to be a safetensors file (truncated?)")
+        length = int.from_bytes(head, "little")
+        if length > max_header:
+            raise RefusedFile(f"{path}: a safetensors header of {length:,} bytes, over the {max_header:,} one may "
+                              "have (corrupt, or not a safetensors file)")
+        if 8 + length > size:
+            raise InputError(f"{path}: the safetensors header says {length:,} bytes but the file has {size:,} "
+                             "(truncated, or not a safetensors file)")
+        raw = f.read(length)
+    where = f"{path} (safetensors header)"
+    header = load_json(decode_text(raw, where).rstrip(" "), where)
+    if not isinstance(header, dict):
+        raise InputError(f"{where}: expected a JSON object of tensors, found a {type(header).__name__}")
+    data = size - 8 - length
+    for name, info in header.items():
+        if name == "__metadata__":
+            continue
+        shape = info.get("shape") if isinstance(info, dict) else None
+        offsets = info.get("data_offsets") if isinstance(info, dict) else None
+        if (not isinstance(info.get("dtype") if isinstance(info, dict) else None, str)
+                or not isinstance(shape, list) or not all(_whole(v) for v in shape)
+                or not isinstance(offsets, list) or len(offsets) != 2 or not all(_whole(v) for v in offsets)
+                or not offsets[0] <= offsets[1] <= data):
+            raise InputError(f"{where}: tensor {str(name)[:80]!r} has no valid dtype, shape and data offsets "
+                             "inside the file (corrupt, or not a safetensors file)")
+    return header
+
+
+def _whole(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+def safetensors_shapes(path: str | Path, root: str | Path | None = None) -> dict[str, tuple[int, ...]]:
+    """``{tensor name: shape}`` of a safetensors file, from ``read_safetensors_header``."""
+    header = read_safetensors_header(path, root)
+    return {k: tuple(v["shape"]) for k, v in header.items() if k != "__metadata__"}
+
+
+def load_json_floats(text: str, source: str) -> Any:
+    """``load_json`` for the files our own writers make (``metrics.json``): ``NaN`` and ``Infinity``, which
+    ``json.dumps`` writes for a non-finite float (a diverged loss, an Elo never lost), read as floats; the same
+    size, depth and node bounds."""
+    if len(text) > MAX_BYTES:
+        raise RefusedFile(f"{source}: {len(text):,} characters, over the {MAX_BYTES:,} a JSON file may have")
+    _check_brackets(text, source)
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as e:
+        raise InputError(f"{source} line {e.lineno}, column {e.colno}: not valid JSON ({e.msg})") from None
+    count_nodes(value, source)
+    return value
+
+
+MAX_TENSOR_BYTES = 1 << 30  # one tensor a page or export loads from a file (held-out examples: a few MB)
+
+
+def load_safetensors_tensor(path: str | Path, name: str, root: str | Path | None = None,
+                            max_bytes: int = MAX_TENSOR_BYTES):
+    """The one tensor ``name`` of a safetensors file, after ``read_safetensors_header`` checked the file (header
+    bounded, no link out, offsets inside the file) and that the tensor is there and within ``max_bytes``; only that
+    tensor is read. Errors name the file."""
+    header = read_safetensors_header(path, root)
+    info = header.get(name) if name != "__metadata__" else None
+    if info is None:
+        found = ", ".join(k for k in header if k != "__metadata__")[:200] or "none"
+        raise InputError(f"{path}: no {name!r} tensor (found {found})")
+    start, end = info["data_offsets"]
+    if end - start > max_bytes:
+        raise RefusedFile(f"{path}: tensor {name!r} holds {end - start:,} bytes, over the {max_bytes:,} one may have")
+    from safetensors import SafetensorError, safe_open
+
+    try:
+        with safe_open(str(path), framework="pt") as f:
+            return f.get_tensor(name)
+    except (SafetensorError, OSError, ValueError) as e:
+        raise InputError(f"{path}: tensor {name!r} cannot be read ({' '.join(str(e).split())[:200]})") from None

@@ -16,6 +16,7 @@ from rich.table import Table
 
 from zoo.checkpoint import load_task
 from zoo.errors import InputError, one_line, warn
+from zoo.trust.bounds import GENOMICS_INTS, check_sequences
 
 from .readers import iter_fasta
 from .sequences import check_sequence, one_hot
@@ -40,8 +41,9 @@ def _parser() -> argparse.ArgumentParser:
 def score_main(argv: list[str]) -> int:
     ap = _parser()
     args = ap.parse_args(argv)
-    if args.batch_size < 1:
-        ap.error(f"--batch-size must be at least 1; got {args.batch_size}")
+    low, high = GENOMICS_INTS["batch_size"]
+    if not low <= args.batch_size <= high:
+        ap.error(f"--batch-size must be from {low} to {high:,}; got {args.batch_size}")
     ckpt = Path(args.ckpt)
     if not ckpt.is_file():
         ap.error(f"checkpoint {ckpt} does not exist")
@@ -50,6 +52,8 @@ def score_main(argv: list[str]) -> int:
         return _summary(failed, 0)
     task = load_task(ckpt, ActivityTask)
     length = int(task.hparams.data_spec.get("length") or max(len(s) for _, s in records))
+    # one batch is encoded at a time: its values bounded (a record of millions of letters sets the length)
+    check_sequences(min(args.batch_size, len(records)), length, "score")
     pred = predict_in_batches(task, [s for _, s in records], length, args.batch_size)
     rows = [{"name": n, "length": len(s), "prediction": round(p, 4)} for (n, s), p in zip(records, pred)]
     show(rows, args.json, f"predicted activity ({task.hparams.data_spec.get('dataset', '')} model, inputs fitted "

@@ -14,6 +14,7 @@ import numpy as np
 import torch
 
 from zoo.arrays import check_not_constant
+from zoo.trust.bounds import GENOMICS_INTS, check_sequences, check_sizes
 
 from ..loaders import TensorDataModule
 from . import readers, synthetic
@@ -65,6 +66,13 @@ class GenomicsDataModule(TensorDataModule):
             kmer_k: the baseline counts k-mers for k = 1..kmer_k.
         """
         super().__init__()
+        # Sizes from a config file or a run's config.yaml, bounded before anything is read or generated
+        # (zoo.trust.bounds): a length or n of millions would one-hot encode gigabytes.
+        sizes = {"n": n, "batch_size": batch_size, "num_workers": num_workers, "max_shift": max_shift,
+                 "kmer_k": kmer_k, **({"length": length} if length is not None else {})}
+        check_sizes(sizes, GENOMICS_INTS, "data")
+        if dataset == "synthetic":
+            check_sequences(n, length or 200, "data")
         self.save_hyperparameters()
         self._ready = False
         self.truth: synthetic.Synthetic | None = None
@@ -110,6 +118,7 @@ class GenomicsDataModule(TensorDataModule):
         names, seqs, values, groups = self._records()
         self.length = hp.length or max(map(len, seqs))
         source = self._source()
+        check_sequences(len(seqs), self.length, source)  # before encoding: a file's one huge sequence sets it
         check_not_constant(values, source, "target")
         x = torch.from_numpy(one_hot(seqs, self.length))  # (N, L, 4)
         y = torch.from_numpy(values).float()

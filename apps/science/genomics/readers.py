@@ -15,17 +15,19 @@ from pathlib import Path
 import numpy as np
 
 from zoo.arrays import float32_value
-from zoo.errors import InputError, read_text
+from zoo.errors import InputError
+from zoo.trust.reader import read_text
 
 from .sequences import check_sequence
 
 Records = tuple[list[str], list[str], np.ndarray, list[str]]
 BOM = "\ufeff"
+MAX_FILE_BYTES = 256 * 2**20  # a sequence or value file read whole: the largest MPRA sets are tens of MB
 
 
 def _text(path: str | Path) -> str:
     """UTF-8 text (BOM stripped; otherwise an error naming the byte offset) of a file that is not empty."""
-    text = read_text(path)
+    text = read_text(path, max_bytes=MAX_FILE_BYTES)  # bounded before it is read (zoo.trust.reader)
     if not text.strip():
         raise InputError(f"{path}: the file is empty")
     return text

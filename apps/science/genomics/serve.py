@@ -18,12 +18,12 @@ import gradio as gr
 import numpy as np
 import torch
 from PIL import Image
-from safetensors import safe_open
 
 from zoo._hub import EXAMPLES
 from zoo.checkpoint import SafeCheckpointIO, task_hparams
 from zoo.errors import InputError, one_line
 from zoo.runtime.serve import loaded, no_run_message, run_picker
+from zoo.trust.reader import load_safetensors_tensor, safetensors_shapes
 
 from .interpret import ism, position_scores
 from .plots import plot_attribution
@@ -60,8 +60,10 @@ def example_length(folder: Path) -> int:
     path = folder / EXAMPLES
     if not path.is_file():
         raise InputError(f"{folder}: cannot tell the model's sequence length (no {EXAMPLES}, no checkpoint)")
-    with safe_open(str(path), framework="pt") as f:
-        return int(f.get_slice("inputs").get_shape()[1])
+    shape = safetensors_shapes(path).get("inputs")  # header bounded, no link (zoo.trust.reader)
+    if not shape or len(shape) != 3:
+        raise InputError(f"{path}: expected an 'inputs' tensor of shape (N, L, 4), found {shape}")
+    return int(shape[1])
 
 
 @lru_cache(maxsize=4)
@@ -161,8 +163,16 @@ def sample(run: str, index: int) -> tuple[str, int]:
     path = Path(run) / "model" / EXAMPLES
     if not path.is_file():
         raise gr.Error(f"The run {run} saved no example sequences ({EXAMPLES}); paste one instead.")
-    with safe_open(str(path), framework="pt") as f:
-        inputs = f.get_tensor("inputs")  # (N, L, 4)
+    try:
+        shape = safetensors_shapes(path).get("inputs")  # header bounded, no link (zoo.trust.reader)
+    except InputError as e:
+        raise gr.Error(one_line(e)) from None
+    if not shape or len(shape) != 3 or not shape[0]:
+        raise gr.Error(f"{path}: no 'inputs' tensor of shape (N, L, 4) (the example sequences the run saved)")
+    try:  # only that tensor, its size bounded (zoo.trust.reader)
+        inputs = load_safetensors_tensor(path, "inputs")  # (N, L, 4)
+    except InputError as e:
+        raise gr.Error(one_line(e)) from None
     i = int(index or 0) % len(inputs)
     return decode(inputs[i:i + 1])[0].strip("N") or "N" * s.length, i + 1
 

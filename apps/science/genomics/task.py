@@ -15,6 +15,7 @@ import torch.nn.functional as F
 from torchmetrics import MeanSquaredError, MetricCollection, PearsonCorrCoef, SpearmanCorrCoef
 
 from zoo.task import ZooTask
+from zoo.trust.bounds import GENOMICS_INTS, whole
 
 from .sequences import random_shift, reverse_complement
 
@@ -32,6 +33,7 @@ class ActivityTask(ZooTask):
                 (each costs 3 x length x 2 forward passes; the demo preset takes a few).
         """
         self._spec = dict(data_spec or {})
+        whole(ism_sequences, "ism_sequences", *GENOMICS_INTS["ism_sequences"])  # each costs 6 x length passes
         super().__init__(*args, **kwargs)
         self.target_mean = float(self._spec.get("target_mean", 0.0))
         self.target_std = float(self._spec.get("target_std", 1.0))

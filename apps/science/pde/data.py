@@ -7,7 +7,6 @@ test. Models train at ``resolution``; the test set is also kept at every resolut
 
 from __future__ import annotations
 
-import json
 import math
 import time
 import zipfile
@@ -18,7 +17,9 @@ import numpy as np
 import torch
 
 from zoo.arrays import check_not_constant, float32_array
-from zoo.errors import InputError
+from zoo.errors import InputError, RefusedFile
+from zoo.trust.bounds import MAX_EVAL_RESOLUTIONS, PDE_INTS, check_field, check_sizes
+from zoo.trust.reader import MAX_BYTES, load_json
 
 from ..loaders import TensorDataModule
 from .generate import generate, get_pde, solve_at, subsample, subsample_step
@@ -82,6 +83,8 @@ def _read_member(z: zipfile.ZipFile, member: str, path: Path, name: str) -> np.n
     if dtype.hasobject:
         raise InputError(f"{path}: '{name}' holds Python objects (dtype {dtype}); expected numbers")
     claimed = math.prod(shape) * dtype.itemsize
+    if name == "meta" and claimed > 4 * MAX_BYTES:  # JSON text of a few settings, 4 bytes a character
+        raise RefusedFile(f"{path}: 'meta' claims {claimed:,} bytes; it is JSON text of a few settings")
     stored = _member_bytes(z.getinfo(member), path) - header
     if claimed > stored:
         raise InputError(f"{path}: '{name}' claims shape {shape} of {dtype} ({claimed} bytes) but stores "
@@ -104,9 +107,11 @@ def _meta(array: np.ndarray | None, path: Path) -> dict:
     """The optional 'meta' array: JSON text of an object (what `generate` writes)."""
     if array is None:
         return {}
-    try:
-        meta = json.loads(str(array)) if array.dtype.kind == "U" and array.ndim == 0 else None
-    except ValueError:
+    try:  # bounded JSON (zoo.trust.reader): a nesting bomb is refused, not parsed
+        meta = load_json(str(array), f"{path} ('meta')") if array.dtype.kind == "U" and array.ndim == 0 else None
+    except RefusedFile:
+        raise
+    except InputError:
         meta = None
     if not isinstance(meta, dict):
         raise InputError(f"{path}: 'meta' is not JSON text of an object; expected what `zoo science pde generate` "
@@ -143,6 +148,22 @@ def relative_l2(pred: np.ndarray | torch.Tensor, true: np.ndarray | torch.Tensor
     return np.linalg.norm(diff, axis=1) / np.maximum(np.linalg.norm(true.reshape(len(true), -1), axis=1), 1e-12)
 
 
+def check_pde_sizes(ndim: int, **sizes) -> None:
+    """The data module's sizes (a config file's, a run's config.yaml) within zoo.trust.bounds, before anything is
+    generated or loaded: a resolution of 60000 or a million samples would solve for hours or fill the memory."""
+    check_sizes(sizes, PDE_INTS, "data")
+    total = sizes["n_train"] + sizes["n_val"] + sizes["n_test"]
+    check_field(total, sizes["resolution"], ndim, "data")
+    if sizes["stored_resolution"] is not None:
+        check_field(total, sizes["stored_resolution"], ndim, "data", "stored_resolution")
+    extra = sizes["eval_resolutions"] or []
+    if not isinstance(extra, (list, tuple)) or len(extra) > MAX_EVAL_RESOLUTIONS:
+        raise InputError(f"data: eval_resolutions must be a list of at most {MAX_EVAL_RESOLUTIONS} resolutions, "
+                         f"got {str(extra)[:60]}")
+    for r in extra:
+        check_field(sizes["n_test"], r, ndim, "data", "eval_resolutions")
+
+
 class PDEDataModule(TensorDataModule):
     def __init__(self, pde: str = "burgers", path: str | None = None, n_train: int = 1000, n_val: int = 100,
                  n_test: int = 200, resolution: int = 256, eval_resolutions: list[int] | None = None,
@@ -165,8 +186,11 @@ class PDEDataModule(TensorDataModule):
             floor_samples: test samples the floor solver is run on (its error and cost per sample).
         """
         super().__init__()
-        self.save_hyperparameters()
         self.info = get_pde(pde)
+        check_pde_sizes(self.info.ndim, n_train=n_train, n_val=n_val, n_test=n_test, resolution=resolution,
+                        eval_resolutions=eval_resolutions, stored_resolution=stored_resolution,
+                        batch_size=batch_size, num_workers=num_workers, floor_samples=floor_samples)
+        self.save_hyperparameters()
         self._ready = False
 
     # -- loading --------------------------------------------------------------------------------

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
@@ -22,6 +21,8 @@ from rich.progress import Progress
 from zoo.arrays import float32_array
 from zoo.cache import cache_dir
 from zoo.errors import InputError
+from zoo.trust.bounds import PDE_INTS, check_field, whole
+from zoo.trust.runfolder import open_write
 
 from .burgers import burgers_exact, burgers_spectral
 from .darcy import darcy_coefficients, darcy_solve
@@ -148,6 +149,9 @@ def _check_request(pde: str, n: int, resolution: int, seed: int, chunk: int) -> 
                              ("resolution", resolution, MIN_RESOLUTION[pde])):
         if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
             raise InputError(f"{pde}: {name} = {value!r}; expected a whole number of at least {low}")
+    # The most: a flag's or a run config's --n 10**9 or resolution 60000 would solve for hours or fill the memory.
+    whole(n, "n", *PDE_INTS["n"], pde)
+    check_field(n, resolution, PDES[pde].ndim, pde)
 
 
 def generate(pde: str, n: int, resolution: int | None = None, seed: int = 0, out: str | Path | None = None,
@@ -193,12 +197,5 @@ def _solved(a: np.ndarray, where: str, name: str) -> np.ndarray:
 def _write_atomically(path: Path, **arrays) -> None:
     """Write to a private temporary file in the same folder, then rename: readers (and concurrent generators)
     see the whole file or none, and a failure leaves no partial cache entry."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            np.savez(f, **arrays)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with open_write(path) as f:  # zoo.trust.runfolder: a linked --out (or a link on the way in a run) refused
+        np.savez(f, **arrays)

@@ -20,15 +20,13 @@ import gradio as gr
 import matplotlib.pyplot as plt
 import numpy as np
 import torch
-import yaml
 from PIL import Image
-from safetensors import SafetensorError, safe_open
-from safetensors.torch import load_file
 
 from zoo._hub import EXAMPLES, read_config, read_scaling
 from zoo.checkpoint import SafeCheckpointIO
 from zoo.errors import EXPECTED, InputError, one_line
-from zoo.runtime.serve import no_run_message, run_picker
+from zoo.runtime.serve import check_model_inside, no_run_message, run_picker
+from zoo.trust.reader import load_safetensors_tensor, read_mapping, safetensors_shapes
 
 from .darcy import darcy_coefficients
 from .data import PDEDataModule, load_arrays, relative_l2
@@ -59,11 +57,9 @@ def data_args(run: Path) -> dict:
     path = run / "config.yaml"
     if not path.is_file():
         raise InputError(f"{path} is missing: the tab reads the run's equation and grid from it")
-    try:
-        config = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (yaml.YAMLError, UnicodeDecodeError) as e:
-        raise InputError(f"{path}: not a readable YAML file ({one_line(e)})") from None
-    init = ((config or {}).get("data") or {}).get("init_args") if isinstance(config, dict) else None
+    config = read_mapping(path, root=run, allow_classes=True)  # bounded, no aliases (zoo.trust.reader)
+    data = config.get("data")
+    init = data.get("init_args") if isinstance(data, dict) else None
     if not isinstance(init, dict):
         raise InputError(f"{path}: no data.init_args mapping (the PDE data module's settings)")
     return init
@@ -116,7 +112,8 @@ def load_run(run: str) -> FieldRun:
     name = read_config(folder)["config"]["name"]
     task = FieldTask(model=name, init_from=str(folder), data_spec=data_spec(Path(run), init)).eval()
     if (folder / EXAMPLES).is_file():
-        examples = load_file(str(folder / EXAMPLES))["inputs"].float()  # (N, C, *grid)
+        # only that tensor, the header and its size bounded, no link (zoo.trust.reader)
+        examples = load_safetensors_tensor(folder / EXAMPLES, "inputs").float()  # (N, C, *grid)
     else:
         examples = torch.zeros(0, 1, *[int(init.get("resolution", 256))] * get_pde(pde).ndim)
     with torch.inference_mode():
@@ -128,15 +125,16 @@ def sample_count(run: str) -> int:
     """How many held-out inputs the run saved (read from the file's header, nothing loaded)."""
     path = Path(run) / "model" / EXAMPLES
     try:
-        with safe_open(str(path), framework="pt") as f:
-            return int(f.get_slice("inputs").get_shape()[0])
-    except (OSError, SafetensorError, KeyError):  # no file, or not ours: the handlers say so when it matters
+        shape = safetensors_shapes(path).get("inputs")
+    except InputError:  # no file, or not ours: the handlers say so when it matters
         return 0
+    return int(shape[0]) if shape else 0
 
 
 def field_run(run: str) -> FieldRun:
     """``load_run``, with a run that cannot be loaded (or solved) as a message in the page."""
     try:
+        check_model_inside(run)
         return load_run(str(run))
     except EXPECTED as e:
         raise gr.Error(f"Cannot use the run {run}: {one_line(e)}") from None
