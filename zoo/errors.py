@@ -73,6 +73,21 @@ def one_line(error: BaseException) -> str:
     return " ".join(str(text).split()) or type(error).__name__
 
 
+# jsonargparse's lines that say how it searched, not what was wrong (a Union of a class and None, the value again)
+_PARSER_NOISE = ("does not validate against any of the union subtypes", "subtypes:", "errors:", "given value type:",
+                 "given value:", "- expected a <class 'nonetype'>", "tip:", "usage:")
+
+
+def parser_error_line(error: BaseException, help_hint: str) -> str:
+    """jsonargparse's many-line parse error as one line: the keys it was at and what it expected there."""
+    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+    kept = [line.removeprefix("- ").removeprefix("error: ") for line in lines
+            if not line.lower().startswith(_PARSER_NOISE)]
+    text = "".join(line + (" " if line.endswith(":") else "; ") for line in kept).removesuffix("; ").strip()
+    text = text or type(error).__name__
+    return f"{text[:400]} (see {help_hint})"
+
+
 def decode_text(data: bytes, source: str) -> str:
     """UTF-8 text of ``data`` with a leading BOM removed; a decoding error names ``source`` and the byte offset."""
     try:

@@ -9,10 +9,10 @@ import argparse
 import time
 from pathlib import Path
 
-from rich.console import Console
 from rich.table import Table
 
 from zoo._hub import read_config
+from zoo.runtime.console import make_console
 from zoo.runtime.record import RunRecord
 from zoo.runtime.report import write_json
 
@@ -63,7 +63,7 @@ def main(argv: list[str] | None = None) -> int:
     table.add_row("before (as trained)", f"{before['test_bleu']:.2f}", f"{before['test_chrf']:.2f}", "-")
     table.add_row(f"after {args.epochs} epochs", f"{after['test_bleu']:.2f}", f"{after['test_chrf']:.2f}",
                   f"{record.fit_seconds or 0:.0f}")
-    Console().print(table)
+    make_console().print(table)
     write_json(args.out, {"source": str(source), "model": model, "data": args.data, "epochs": args.epochs,
                           "before": before, "after": {k: after[k] for k in ("test_bleu", "test_chrf")},
                           "train_seconds": record.fit_seconds, "run_dir": record.run_dir})

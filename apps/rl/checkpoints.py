@@ -18,7 +18,7 @@ from zoo import save_pretrained
 from zoo.errors import InputError
 from zoo.runtime.record import Fields
 from zoo.runtime.report import write_json
-from zoo.trust.reader import check_inside, load_json, read_safetensors_header, read_text
+from zoo.trust.reader import check_inside, read_data, read_safetensors_header
 from zoo.trust.runfolder import replace_folder
 
 from .selfplay import Positions
@@ -45,7 +45,8 @@ def load_latest(run_dir: Path) -> dict | None:
 
 def read_latest(path: Path) -> dict:
     """``latest.json``, checked: a whole iteration number, one of our own folder names, a list of history entries."""
-    data = load_json(read_text(path, root=path.parent), str(path))  # bounded JSON, no link out (zoo.trust.reader)
+    # bounded JSON, no link out (zoo.trust.reader); the history may hold -Infinity (an Elo against a perfect player)
+    data = read_data(path, root=path.parent, nonfinite=True)
     f = Fields(data, str(path))
     folder = f.text("dir")
     if not FOLDER.fullmatch(folder):

@@ -12,10 +12,10 @@ import sys
 from pathlib import Path
 
 from jsonargparse import ActionConfigFile, ArgumentParser
-from rich.console import Console
 
-from zoo.errors import InputError, RefusedFile
+from zoo.errors import InputError, RefusedFile, parser_error_line
 from zoo.runtime.config_sources import HELP_FLAGS, read_command_line
+from zoo.runtime.console import make_console
 from zoo.trust.reader import check_plain
 from zoo.trust.runfolder import RunFolder, check_run_name, inside
 
@@ -46,7 +46,7 @@ def train_main(argv: list[str]) -> int:
         cfg = parser.parse_object(line.config)
     except argparse.ArgumentError as e:
         where = line.files[-1][0] if line.files else "the command line"
-        raise InputError(f"{where}: {' '.join(str(e).split())} (see zoo rl train --help)") from None
+        raise InputError(f"{where}: {parser_error_line(e, 'zoo rl train --help')}") from None
     settings = Settings(**{f: cfg[f] for f in Settings.__dataclass_fields__})
     check_plain(settings.model_kwargs, "model_kwargs")
     name = check_run_name(cfg.name or (Path(line.files[0][0]).stem if line.files else settings.game))
@@ -142,7 +142,7 @@ def arena_main(argv: list[str]) -> int:
     game = make_game(args.game, args.max_plies)
     result = play_match(game, make_player(args.player, game, args.seed), make_player(args.opponent, game,
                                                                                     args.seed + 1), args.games)
-    Console().print(result.line())
+    make_console().print(result.line())
     return 0
 
 

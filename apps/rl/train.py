@@ -22,6 +22,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from torch.utils.data import DataLoader, RandomSampler, TensorDataset
 
 from zoo import model_info, save_pretrained
+from zoo.runtime.console import make_console
 from zoo.runtime.record import Headline, Machine, RunRecord
 from zoo.trust.runfolder import RunFolder, write_text
 
@@ -147,7 +148,7 @@ class RunState:
 def train(s: Settings, run_dir: Path, console: Console | None = None) -> dict:
     """Train by self-play (resuming the run in ``run_dir`` if it has finished iterations); returns its metrics.json."""
     check_settings(s)  # input files and numbers, before any work: a bad puzzle path used to lose the whole run
-    console = console or Console()
+    console = console or make_console()
     run_dir = RunFolder.claim(run_dir, "run folder").root  # zoo rl train claimed it; a library call claims it here
     write_text(run_dir / "settings.json", json.dumps(asdict(s), indent=2))
     L.seed_everything(s.seed, verbose=False)

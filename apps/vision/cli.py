@@ -9,11 +9,11 @@ from pathlib import Path
 
 import lightning as L
 import torch
-from rich.console import Console
 from rich.table import Table
 
 from zoo.checkpoint import load_task as load_checkpoint
 from zoo.errors import InputError, RefusedFile, one_line, warn
+from zoo.runtime.console import make_console
 from zoo.trust.reader import check_plain, read_mapping
 from zoo.trust.runfolder import RunFolder
 
@@ -110,7 +110,7 @@ def print_predictions(results: list[dict], spec: dict, k: int) -> None:
         table.add_column(f"#{i + 1}")
     for r in results:
         table.add_row(r["image"], *[f"{t['label']} {t['probability']:.1%}" for t in r["top"]])
-    Console().print(table)
+    make_console().print(table)
 
 
 def evaluate_main(argv: list[str]) -> int:

@@ -10,10 +10,10 @@ import json
 import statistics
 from pathlib import Path
 
-from rich.console import Console
 from rich.table import Table
 
 from zoo._hub import read_config
+from zoo.runtime.console import make_console
 from zoo.runtime.record import RunRecord
 from zoo.runtime.report import write_json
 
@@ -58,7 +58,7 @@ def main(argv: list[str] | None = None) -> int:
         table.add_row(str(r["epochs"]), str(r["seeds"]), f"{r['scratch_mean']:.4f} ± {r['scratch_std']:.4f}",
                       f"{r['fine-tuned_mean']:.4f} ± {r['fine-tuned_std']:.4f}",
                       f"{r['fine-tuned_mean'] - r['scratch_mean']:+.4f}")
-    Console().print(table)
+    make_console().print(table)
     write_json(args.out, {"source": str(source), "model": model, "rows": rows})
     print(f"wrote {args.out}")
     return 0

@@ -33,6 +33,14 @@ def vision_run(tmp_path_factory) -> Path:
     return runs / "vision" / "base"
 
 
+@pytest.fixture(scope="session")
+def nlp_run(tmp_path_factory) -> Path:
+    """A real (tiny) translation run: config.yaml, metrics.json, model/ with its tokenizer.json."""
+    from tests.apps.nlp.serve_runs import tiny_run
+
+    return tiny_run(tmp_path_factory.mktemp("runs"), steps=1)
+
+
 @pytest.fixture
 def marker(tmp_path) -> Path:
     path = tmp_path / "PWNED"

@@ -115,13 +115,6 @@ def test_translate_refuses_a_huge_max_decode_len(tmp_path, capsys):
     assert "max_decode_len" in line and "2,048" in line
 
 
-@pytest.fixture(scope="module")
-def nlp_run(tmp_path_factory) -> Path:
-    from tests.apps.nlp.serve_runs import tiny_run
-
-    return tiny_run(tmp_path_factory.mktemp("runs"), steps=1)
-
-
 def test_a_checkpoint_asking_for_a_huge_decode_length_is_refused(nlp_run, tmp_path, capsys):
     from apps.nlp import serve
 

@@ -15,16 +15,13 @@ from pathlib import Path
 
 from .._registry import list_families
 from ..runtime.apps import App, DemoStep, Trial, as_duration, discover_apps, selects, step_label
+from ..runtime.console import make_console
 from ..runtime.record import RunRecord
 
 
 def lesson_console():
-    """A rich console; wide when writing to a file or pipe, where rich would assume 80 columns."""
-    import sys
-
-    from rich.console import Console
-
-    return Console() if sys.stdout.isatty() else Console(width=150)
+    """The commands' console (zoo.runtime.console): wide and unwrapped in a file or pipe."""
+    return make_console()
 
 
 def parse_budget(spec: str) -> tuple[float, str]:

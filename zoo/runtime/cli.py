@@ -6,8 +6,9 @@ from __future__ import annotations
 import argparse
 import sys
 
-from rich.console import Console
 from rich.table import Table
+
+from .console import make_console
 
 
 def models_table(pattern: str = "*", kind: str | None = None) -> Table:
@@ -112,7 +113,7 @@ def dispatch(argv: list[str]) -> int:
 
         return export_main(args)
     if args.command == "models":
-        Console().print(models_table(args.pattern, args.kind))
+        make_console().print(models_table(args.pattern, args.kind))
         return 0
     if args.command == "demo":
         from zoo.runtime.demo import main as demo_main

@@ -15,6 +15,7 @@ from ..outputs import write_json
 from ..trust.runfolder import RunFolder
 from .apps import App, DemoStep, discover_apps, selects, step_label
 from .bench import RESULTS
+from .console import make_console
 from .machine import describe, machine_record
 from .record import RunRecord
 from .report import demo_report
@@ -56,7 +57,7 @@ def demo_steps(preset: str, only: list[str] | None = None) -> list[tuple[str, Ap
 def run_steps(preset: str, runs_dir: Path, only: list[str] | None = None, max_seconds: float | None = None,
               console: Console | None = None) -> list[StepResult]:
     """Run each app's demo step that has ``preset``; one result per step (its run record, or its error)."""
-    console = console or Console()
+    console = console or make_console()
     steps = demo_steps(preset, only)
     if not steps:
         console.print(f"[yellow]no installed app has a demo step with preset {preset!r}")
@@ -112,7 +113,7 @@ def run_lessons(preset: str, runs_dir: Path, only: list[str] | None = None, cons
     from ..lessons.sweep import SweepSpec, run_sweep
     from ..lessons.trials import Target
 
-    console = console or Console()
+    console = console or make_console()
     hosts = [Target(a.name, s) for a in discover_apps().values() for s in a.demo_steps
              if s.lessons and s.trial is not None and (only is None or any(selects(o, a.name) for o in only))]
     if not hosts:
@@ -139,7 +140,7 @@ def run_lessons(preset: str, runs_dir: Path, only: list[str] | None = None, cons
 
 def main(preset: str = "demo", runs_dir: str = "runs", only: list[str] | None = None, lessons: bool = True,
          record: bool = False) -> int:
-    console = Console()
+    console = make_console()
     out_dir = Path(runs_dir) / "demo"
     RunFolder.claim(out_dir, "--runs_dir")  # before the lessons make their folders in it: ours, or refused now
     start = time.perf_counter()

@@ -13,7 +13,6 @@ import os
 from pathlib import Path
 
 import torch
-from rich.console import Console
 from rich.table import Table
 
 from .. import from_pretrained
@@ -22,6 +21,7 @@ from ..errors import InputError, RefusedFile
 from ..export import TOLERANCE, CannotExport, Graph, export_graph, graphs, max_difference
 from ..outputs import write_json
 from ..trust.runfolder import RunFolder
+from .console import make_console
 
 CARRIED = ("tokenizer.json", PREPROCESSING)  # files an exported model needs beside it
 TRACE_ROWS = 2  # the trace's batch; the check runs on all the examples, so the dynamic batch is exercised
@@ -168,7 +168,7 @@ def main(args) -> int:
     for name, info in summary["files"].items():
         table.add_row(name, ", ".join(info["inputs"])[:60], ", ".join(info["outputs"])[:60],
                       f"{info['max_abs_difference']:.2e}", "yes" if info["within_tolerance"] else "NO")
-    console = Console()
+    console = make_console()
     console.print(table)
     console.print(f"checked on {summary['checked_on']}; wrote {summary['out']}/"
                   f"{{{', '.join([*summary['files'], *summary['carried'], 'export.json', 'README.md'])}}}")

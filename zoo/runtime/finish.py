@@ -15,6 +15,7 @@ from .._hub import EXAMPLES, save_pretrained
 from .._registry import model_info
 from ..callbacks import FitTimer
 from ..trust.runfolder import write_bytes
+from .console import make_console
 from .record import Headline, Machine, RunRecord, Validation, baseline_from
 from .report import plot_curves, read_csv_log
 
@@ -117,7 +118,7 @@ def card_data(app: str, datamodule) -> dict:
 
 def print_summary(record: RunRecord, console: Console | None = None) -> None:
     """One screen: the held-out metrics against the baseline, the timing, and the files written."""
-    console = console or Console()
+    console = console or make_console()
     table = Table(title=f"{record.app} / {record.run}: {record.model} "
                         f"({record.num_parameters:,} parameters) on {record.device}")
     table.add_column("held-out metric")

@@ -10,8 +10,8 @@ import argparse
 from pathlib import Path
 
 import torch
-from rich.console import Console
 
+from .console import make_console
 from .demo import results_table, run_steps
 from .report import write_json
 
@@ -22,7 +22,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs-dir", default="runs/gpu-check")
     parser.add_argument("--apps", help="comma-separated app names (default: all)")
     args = parser.parse_args(argv)
-    console = Console()
+    console = make_console()
     if not torch.cuda.is_available():
         console.print("gpu-check: no CUDA GPU on this machine (torch.cuda.is_available() is False); nothing to run.")
         return 0

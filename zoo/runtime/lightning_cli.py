@@ -10,6 +10,7 @@ global rank 0 claims and writes the run folder; every process adds its ``ranks/r
 
 from __future__ import annotations
 
+import argparse
 import inspect
 import sys
 import warnings
@@ -24,7 +25,7 @@ from lightning.pytorch.utilities.rank_zero import rank_zero_only
 
 from ..callbacks import FitTimer, GradientHealth, LastCheckpoint, RankReport, StopOnNonFinite
 from ..checkpoint import SafeCheckpointIO
-from ..errors import InputError
+from ..errors import InputError, parser_error_line
 from ..trust.classes import check_config as check_classes
 from ..trust.classes import data_classes, lightning_name
 from ..trust.runfolder import RunFolder, check_run_name, inside
@@ -60,7 +61,10 @@ class ZooCLI(LightningCLI):
         args = list(sys.argv[1:] if args is None else args)
         if not any(a in HELP_FLAGS for a in args):  # help reads no file: jsonargparse may parse it as it is
             args = self._read_sources(args, model_class, data_modules, run=kwargs.get("run", True))
-        super().__init__(model_class, datamodule_class, args=args, **kwargs)
+        try:
+            super().__init__(model_class, datamodule_class, args=args, **kwargs)
+        except argparse.ArgumentError as e:  # a value of the wrong type, an unknown key: one line naming them
+            raise InputError(parser_error_line(e, f"zoo {app} --help")) from None
 
     def _read_sources(self, argv: list[str], model_class, data_modules: Sequence[str], run: bool) -> dict:
         """The command line as one checked dict (``zoo.runtime.config_sources``): every file read by us, every
@@ -80,6 +84,11 @@ class ZooCLI(LightningCLI):
             check_classes(fragment, data, source, run_dir=run_dir)
         check_classes(config, data, where)
         return {line.subcommand: config} if run else config
+
+    def init_parser(self, **kwargs):
+        """Each parser (the app's and its subcommands') raises a parse error instead of printing the usage and
+        exiting, so that __init__ can make it one line."""
+        return super().init_parser(**{**kwargs, "exit_on_error": False})
 
     def add_arguments_to_parser(self, parser) -> None:
         parser.add_argument("--name", type=str, default="default",

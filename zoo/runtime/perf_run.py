@@ -17,6 +17,7 @@ from ..outputs import write_json
 from ..trust.runfolder import RunFolder
 from .apps import selects
 from .bench import RESULTS
+from .console import make_console
 from .machine import describe, machine_record
 from .perf import Workload, load_average, measure_peaks, run_pair
 
@@ -55,7 +56,7 @@ def run_workloads(workloads: Iterable[tuple[str, Workload]], repeats: int, quick
                   record: Path | None = None, console: Console | None = None) -> dict:
     """Measure (app name, workload) pairs one after the other (built as they are reached, after the machine's
     peaks), rewriting ``out`` after each; then the summary table, and ``record`` (a results/ file) if given."""
-    console = console or Console()
+    console = console or make_console()
     console.print("measuring this machine's matmul peak (fp32, bf16) ...")
     payload = {"machine": machine_record(["fp32", "bf16"]), "load_average_start": load_average(),
                "peaks_flops": measure_peaks(), "repeats": repeats, "quick": quick, "workloads": []}

@@ -224,8 +224,10 @@ def meta_build(name: str, kwargs: dict, where: str):
     try:
         with torch.device("meta"):
             skeleton = create_model(name, **dict(kwargs))
-    except InputError:
-        raise
+    except InputError as e:  # an unknown name: say which file asked for it
+        if where and where in str(e):
+            raise
+        raise InputError(f"{_at(where)}{e}") from None
     except BUILD_ERRORS as e:  # what a builder raises on arguments it cannot use
         text = (e.args[0] if isinstance(e, KeyError) and e.args else str(e)).splitlines()
         raise InputError(f"{_at(where)}describes a model that cannot be built: "

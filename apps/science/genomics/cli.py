@@ -16,6 +16,7 @@ from rich.table import Table
 
 from zoo.checkpoint import load_task
 from zoo.errors import InputError, one_line, warn
+from zoo.runtime.console import make_console
 from zoo.trust.bounds import GENOMICS_INTS, check_sequences
 
 from .readers import iter_fasta
@@ -152,5 +153,5 @@ def show(rows: list[dict], as_json: bool, title: str) -> None:
         table.add_column(col)
     for r in rows:
         table.add_row(r["name"], str(r["length"]), f"{r['prediction']:.3f}")
-    Console().print(table)
+    make_console().print(table)
 

@@ -60,9 +60,11 @@ def test_handshake_and_options(engine):
     assert any(x.startswith("option name Simulations type spin") for x in engine.lines.lines)
     assert engine.simulations == 7
     engine.handle("setoption name Simulations value lots")
+    engine.handle("setoption name Simulations value ²")  # str.isdigit() says yes, int() says no
     engine.handle("setoption name Hash value 16")
     assert engine.simulations == 7
-    assert engine.lines.lines[-2:] == ["info string Simulations must be a whole number of at least 1, got 'lots'",
+    assert engine.lines.lines[-3:] == ["info string Simulations must be a whole number from 1 to 1000000, got 'lots'",
+                                       "info string Simulations must be a whole number from 1 to 1000000, got '²'",
                                        "info string unknown option 'Hash' ignored"]
     assert not engine.handle("quit")
 
