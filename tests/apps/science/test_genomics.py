@@ -145,3 +145,26 @@ def test_mpra_files_read_with_element_groups():
     assert not groups & {readers.element_id(n) for n in np.array(dm.names)[dm.split[0]]}
     with pytest.raises(FileNotFoundError, match="shared/data/genomics"):
         GenomicsDataModule(dataset="ecoli", root="/nonexistent").setup()
+
+
+@pytest.mark.parametrize("n_train", [300, 40])  # 300 sequences of 12 bases: fewer k-mers than sequences (primal)
+def test_kmer_ridge_matches_scikit_learns_ridge_in_both_forms(n_train):
+    """The written-out ridge (primal with more sequences than k-mers, dual with fewer) is scikit-learn's Ridge at
+    the alpha it chose."""
+    from scipy.stats import pearsonr
+    from sklearn.feature_extraction.text import CountVectorizer
+    from sklearn.linear_model import Ridge
+
+    from apps.science.genomics.baselines import kmer_ridge
+
+    rng = np.random.default_rng(0)
+    seqs = ["".join(rng.choice(list("ACGT"), 12)) for _ in range(n_train + 80)]
+    y = np.array([s.count("GA") + 0.5 * rng.normal() for s in seqs])
+    train, val, test = slice(0, n_train), slice(n_train, n_train + 40), slice(n_train + 40, None)
+    got = kmer_ridge(seqs[train], y[train], seqs[val], y[val], seqs[test], y[test], k=3)
+    vec = CountVectorizer(analyzer="char", ngram_range=(1, 3), lowercase=False, dtype=np.float64)
+    x = vec.fit_transform(seqs[train]).toarray()
+    assert (x.shape[0] < x.shape[1]) == (n_train == 40)  # each form is taken once
+    ridge = Ridge(alpha=got["alpha"], solver="cholesky").fit(x, y[train])
+    expected = pearsonr(ridge.predict(vec.transform(seqs[test]).toarray()), y[test])[0]
+    assert got["pearson"] == pytest.approx(expected, abs=1e-6)
