@@ -16,7 +16,7 @@ from typing import Any
 import torch
 from lightning.pytorch.plugins.io import TorchCheckpointIO
 
-from .errors import InputError
+from .errors import InputError, one_line
 from .trust.bounds import check_hparams
 from .trust.reader import check_plain
 from .trust.runfolder import check_finite, open_write
@@ -96,10 +96,18 @@ def load_task(path, task_class, map_location: str = "cpu"):
     checkpoint = SafeCheckpointIO().load_checkpoint(path, map_location=map_location)
     if not isinstance(checkpoint, dict) or not isinstance(checkpoint.get("state_dict"), dict):
         raise InputError(f"{path}: not a Lightning checkpoint (expected a dict with a 'state_dict')")
-    task = task_class(**task_hparams(checkpoint, task_class, path))
-    task.on_load_checkpoint(checkpoint)  # the task's own extras (e.g. a tokenizer), as load_from_checkpoint does
+    state = checkpoint["state_dict"]
+    if not all(isinstance(k, str) and isinstance(v, torch.Tensor) for k, v in state.items()):
+        raise InputError(f"{path}: its state_dict must map parameter names to tensors")
+    hparams = task_hparams(checkpoint, task_class, path)
+    try:  # plain values of the right names, but perhaps of the wrong shape: a data_spec that is a string, ...
+        task = task_class(**hparams)
+        task.on_load_checkpoint(checkpoint)  # the task's own extras (e.g. a tokenizer), as load_from_checkpoint does
+    except (TypeError, AttributeError, KeyError, IndexError) as e:
+        raise InputError(f"{path}: its hyperparameters do not describe a {task_class.__name__} "
+                         f"({type(e).__name__}: {one_line(e)[:200]})") from e
     try:
-        task.load_state_dict(checkpoint["state_dict"], strict=True)
+        task.load_state_dict(state, strict=True)
     except RuntimeError as e:
         raise InputError(f"{path}: the weights do not match the model its hyperparameters describe: "
                          f"{str(e).splitlines()[0]}") from e

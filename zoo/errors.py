@@ -129,3 +129,18 @@ def iter_lines(stream, source: str = "<stdin>") -> Iterator[tuple[int, str | Inp
 def warn(message: str) -> None:
     """One line on stderr: a bad item in a batch that was skipped."""
     print(message, file=sys.stderr)
+
+
+class BadItems:
+    """A batch's bad items on stderr: one line each for the first ``shown``, then only counted (a file of two
+    million bad records is a summary, not two million lines)."""
+
+    def __init__(self, command: str, shown: int = 20):
+        self.command, self.shown, self.count = command, shown, 0
+
+    def __call__(self, message: str) -> None:
+        self.count += 1
+        if self.count <= self.shown:
+            warn(message)
+        elif self.count == self.shown + 1:
+            warn(f"{self.command}: more bad inputs; they are counted, not shown")

@@ -15,7 +15,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from zoo.checkpoint import load_task
-from zoo.errors import InputError, iter_lines, one_line, warn
+from zoo.errors import BadItems, InputError, iter_lines, one_line, warn
 from zoo.trust.bounds import (
     DATA_INTS,
     DECODE_FACTOR,
@@ -110,7 +110,7 @@ def translate_stream(task: TranslationTask, items: Iterable[Item], beam: int, ba
     """Translate ``items`` batch by batch, printing each batch as it finishes (``src<TAB>out`` with
     ``with_source``). A bad sentence is reported on stderr and skipped, or, with ``strict``, raised once the
     sentences before it are printed."""
-    tally, batch = Tally(), []
+    tally, batch, bad = Tally(), [], BadItems("zoo nlp translate")
     for where, text in items:
         try:
             if isinstance(text, InputError):
@@ -121,7 +121,7 @@ def translate_stream(task: TranslationTask, items: Iterable[Item], beam: int, ba
                 _translate_batch(task, batch, beam, with_source, tally)
                 raise
             tally.failed += 1
-            warn(f"zoo nlp translate: {one_line(e)} (skipped)")
+            bad(f"zoo nlp translate: {one_line(e)} (skipped)")
             advance(1)
         if len(batch) >= batch_size:
             advance(_translate_batch(task, batch, beam, with_source, tally))

@@ -12,7 +12,7 @@ import torch
 from rich.table import Table
 
 from zoo.checkpoint import load_task as load_checkpoint
-from zoo.errors import InputError, RefusedFile, one_line, warn
+from zoo.errors import BadItems, InputError, RefusedFile, one_line, warn
 from zoo.runtime.console import make_console
 from zoo.trust.reader import check_plain, read_mapping
 from zoo.trust.runfolder import RunFolder
@@ -82,6 +82,7 @@ def read_images(files: list[str], spec: dict, strict: bool) -> tuple[list[str], 
     from .imagefolder import load_image
 
     paths, tensors = [], []
+    bad = BadItems("zoo vision classify")
     for name in files:
         try:
             tensors.append(load_image(Path(name), spec["in_channels"], spec["image_size"]))
@@ -89,7 +90,7 @@ def read_images(files: list[str], spec: dict, strict: bool) -> tuple[list[str], 
         except (ValueError, OSError) as e:
             if strict:
                 raise
-            warn(f"{name}: skipped: {one_line(e)}")
+            bad(f"{name}: skipped: {one_line(e)}")
     return paths, torch.stack(tensors) if tensors else None
 
 

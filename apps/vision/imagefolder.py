@@ -33,6 +33,9 @@ SIXTEEN_BIT = ("I;16", "I;16B", "I;16L", "I;16N", "I")
 # What PIL raises on a damaged or unsupported file besides its UnidentifiedImageError (an OSError): truncated data
 # (OSError), bad headers (SyntaxError, ValueError, struct.error), files that end early (EOFError).
 DECODE_ERRORS = (OSError, SyntaxError, ValueError, EOFError, struct.error)
+# The formats PIL may decode from a stranger's file, whatever its name says. Not EPS/PS or PDF: PIL hands those to
+# Ghostscript, an external program that would run the file's PostScript.
+IMAGE_FORMATS = ("PNG", "JPEG", "BMP", "GIF", "TIFF", "WEBP", "PPM", "ICO", "TGA")  # a multi-picture JPEG: MPO
 
 
 def extract_archive(archive: Path) -> Path:
@@ -60,10 +63,13 @@ def load_image(path: Path, channels: int, size: int) -> torch.Tensor:
 def decode_image(path: Path, channels: int) -> np.ndarray:
     """The pixels of ``path`` as float32 in [0, 1], (H, W) for 1 channel or (H, W, 3). The size is checked from the
     header before any pixel is decoded: PIL only warns (and then decodes) up to twice its own limit."""
+    if not Path(path).is_file():  # a FIFO or a device would block or never end
+        raise InputError(f"{path}: {'not a regular file' if Path(path).exists() else 'no such file'}")
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)  # stop at the header, not after decoding
-            with Image.open(path) as img:  # the header only: frames and size are checked before decoding
+            # the header only: frames and size are checked before decoding
+            with Image.open(path, formats=IMAGE_FORMATS) as img:
                 check_image(path, img)
                 return unit_pixels(img, channels)
     except InputError:

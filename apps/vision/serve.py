@@ -26,7 +26,7 @@ from zoo.trust.bounds import MODEL_INTS, SERVE_PIXELS, SERVE_SIDE, ImageTooLarge
 from zoo.trust.reader import load_safetensors_tensor, read_mapping, safetensors_shapes
 
 from .data import resize
-from .imagefolder import DECODE_ERRORS, check_image
+from .imagefolder import DECODE_ERRORS, IMAGE_FORMATS, check_image
 from .robustness import CORRUPTIONS, corrupt, fgsm, pgd
 
 # What the page accepts: a phone photo fits, a decompression bomb does not (zoo.trust.bounds, the bounds table).
@@ -231,7 +231,7 @@ def checked_upload(payload, decode):
         if path:
             with warnings.catch_warnings():
                 warnings.simplefilter("error", Image.DecompressionBombWarning)
-                with Image.open(path) as img:  # reads the header only
+                with Image.open(path, formats=IMAGE_FORMATS) as img:  # reads the header only
                     try:  # the one header check of every image path (frames, layers, pixels), the page's limits
                         check_image(name, img, MAX_PIXELS, MAX_SIDE)
                     except ImageTooLarge:

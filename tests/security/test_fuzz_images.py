@@ -13,13 +13,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
-from apps.vision.imagefolder import load_image
+from apps.vision.imagefolder import IMAGE_FORMATS, load_image
 from zoo.errors import InputError
 
 pytestmark = pytest.mark.filterwarnings("ignore::UserWarning")  # PIL's notes on the damaged files, by design
 SETTINGS = settings(max_examples=300, deadline=None, database=None)  # 1-4 s each: bounded for CI
 MODES = ["1", "L", "LA", "P", "PA", "RGB", "RGBA", "CMYK", "YCbCr", "I;16", "I", "F"]
-FORMATS = ["PNG", "TIFF", "BMP", "GIF", "JPEG", "WEBP", "PPM", "ICO", "TGA"]
+FORMATS = list(IMAGE_FORMATS)  # every format a stranger's file may be decoded as
 SIZE = 8  # the model's input size: small keeps every decode fast
 
 

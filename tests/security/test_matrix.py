@@ -26,7 +26,10 @@ from tests.security import hostile
 from tests.security.hostile import HUB, KINDS, make_foreign
 from zoo.runtime import cli
 
-SECONDS = 5.0  # the bound on every cell
+SECONDS = 5.0  # the bound on every refusal: a hostile file is answered at once, whatever the machine is doing
+# A cell whose input is harmless does the command's real work (loads a model, translates): on a busy machine,
+# beside the parallel suite's other worker, that alone may pass 5 s; it is bounded only against a hang
+WORKING_SECONDS = 30.0
 MEMORY = 12 * 2**30  # address space for the whole matrix: a huge allocation fails here instead of on the machine
 
 
@@ -516,8 +519,9 @@ def check(label: str, probe: Probe, feed: Feed, cell: Cell, capsys, monkeypatch,
     problems += [f"changed a foreign folder {p}: {d[:5]}"
                  for p, before in zip(cell.watched, theirs) for d in [hostile.changed(before, hostile.snapshot(p, True))] if d]
     problems += [f"copied the outside secret into {hits}" for hits in [hostile.holds_secret(cell.tmp)] if hits]
-    if took > SECONDS:
-        problems.append(f"took {took:.1f} s (bound {SECONDS:g} s)")
+    bound = SECONDS if feed.expect == 2 else WORKING_SECONDS
+    if took > bound:
+        problems.append(f"took {took:.1f} s (bound {bound:g} s)")
     return problems
 
 

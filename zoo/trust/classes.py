@@ -41,6 +41,10 @@ LIGHTNING = {
                             "log_model", "checkpoint_path_prefix", "run_id", "synchronous"},
 }
 PATH_PARAMS = {"save_dir", "dirpath", "tracking_uri", "default_root_dir"}
+# Parameters a logger joins onto its save_dir as folder names: from a file, each is one plain name (no "/", no "..")
+NAME_PARAMS = {"name", "version", "sub_dir"}
+# Loggers whose default place to write is the working folder (MLflow: ./mlruns): a file naming one says where
+WRITES_TO_CWD = {_LOG + "MLFlowLogger": ("tracking_uri", "save_dir")}
 # Trainer settings that take a class: what may stand there (Lightning's own names for strategies, accelerators,
 # profilers and precisions are strings, not imports, and stay allowed).
 CLASS_SETTINGS = {"callbacks", "logger", "plugins", "strategy", "accelerator", "profiler"}
@@ -94,6 +98,13 @@ def check_config(config: dict, data: dict[str, type], where: str, run_dir: Path 
                               f"{full.rsplit('.', 1)[1]} (allowed: {', '.join(sorted(LIGHTNING[full]))})")
         for key in set(init_args) & PATH_PARAMS:
             check_place(init_args[key], f"{at}.init_args.{key}", run_dir)
+        if run_dir is not None:
+            for key in set(init_args) & NAME_PARAMS:
+                check_folder_name(init_args[key], f"{at}.init_args.{key}")
+            places = WRITES_TO_CWD.get(full, ())
+            if places and not any(init_args.get(k) is not None for k in places):
+                raise RefusedFile(f"{at}: {full.rsplit('.', 1)[1]} from a config file needs a place inside the run "
+                                  f"folder ({' or '.join(places)}); by default it writes in the working folder")
     trainer = config.get("trainer")
     if isinstance(trainer, dict):
         for key in CLASS_SETTINGS & set(trainer):
@@ -137,10 +148,23 @@ def check_place(value: Any, where: str, run_dir: Path | None) -> None:
         raise RefusedFile(f"{where}: {value[:80]!r} is a URL; a config file may only write inside its run folder "
                           f"({run_dir}); give a tracker address on the command line")
     path = Path(text.lstrip("/") if text.startswith("//") else text)
-    resolved, root = (run_dir / path).resolve(), run_dir.resolve()
+    # A relative path is taken from the working folder, as Lightning and the loggers will take it
+    resolved, root = (Path.cwd() / path).resolve(), run_dir.resolve()
     if resolved != root and root not in resolved.parents:
         raise RefusedFile(f"{where}: {value[:80]!r} is outside the run folder {run_dir}; a config file may only "
                           "write inside it")
+
+
+def check_folder_name(value: Any, where: str) -> None:
+    """A logger's ``name``/``version``/``sub_dir`` from a file: nothing, a whole number, or one plain folder name
+    (letters, digits, ``.``, ``_``, ``-``; not ``.`` or ``..``), so that it cannot lead out of its save_dir."""
+    from .runfolder import RUN_NAME
+
+    if value is None or value == "" or (isinstance(value, int) and not isinstance(value, bool) and value >= 0):
+        return
+    if not isinstance(value, str) or not RUN_NAME.fullmatch(value) or value in (".", ".."):
+        raise RefusedFile(f"{where}: {str(value)[:80]!r} is not a plain folder name (letters, digits, '.', '_', "
+                          "'-'); a config file may only write inside its run folder")
 
 
 def _no_hub(value: str, where: str) -> None:

@@ -98,10 +98,15 @@ def _no_constant(source: str):
     return refuse
 
 
+# A string (possessive, and an unclosed one runs to the end: one pass over any text, never a rescan from each of
+# its escaped quotes) or a bracket
+_TOKENS = re.compile(r'"(?:[^"\\]++|\\.)*+(?:"|\Z)|[\[{]|[\]}]', re.S)
+
+
 def _check_brackets(text: str, source: str) -> None:
     """Nesting depth of ``text`` before parsing (the C decoder would recurse first and ask questions later)."""
     depth = 0
-    for match in re.finditer(r'"(?:\\.|[^"\\])*"|[\[{]|[\]}]', text):
+    for match in _TOKENS.finditer(text):
         token = match.group()
         if token in "[{":
             depth += 1

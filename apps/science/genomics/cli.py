@@ -15,7 +15,7 @@ from rich.progress import Progress
 from rich.table import Table
 
 from zoo.checkpoint import load_task
-from zoo.errors import InputError, one_line, warn
+from zoo.errors import BadItems, InputError, one_line, warn
 from zoo.runtime.console import make_console
 from zoo.trust.bounds import GENOMICS_INTS, check_sequences
 
@@ -65,7 +65,7 @@ def score_main(argv: list[str]) -> int:
 def _summary(failed: int, predicted: int) -> int:
     """The exit status: 2 when any input failed (each was reported as it was found), else 0."""
     if failed:
-        warn(f"zoo science genomics score: {failed} input(s) failed (reported above); {predicted} predicted")
+        warn(f"zoo science genomics score: {failed:,} input(s) failed (reported above); {predicted:,} predicted")
         return 2
     return 0
 
@@ -74,17 +74,16 @@ def collect_records(inputs: list[str], strict: bool) -> tuple[list[tuple[str, st
     """(name, sequence) for every good record of every input, and how many failed. Each failure is reported on
     stderr as it is found; ``strict`` raises the first instead."""
     records: list[tuple[str, str]] = []
-    failed = 0
+    bad = BadItems("zoo science genomics score")
     for position, item in enumerate(inputs, 1):
         for record in _records_of(item, position):
             if isinstance(record, InputError):
                 if strict:
                     raise record
-                warn(f"zoo science genomics score: {one_line(record)} (skipped)")
-                failed += 1
+                bad(f"zoo science genomics score: {one_line(record)} (skipped)")
             else:
                 records.append(record)
-    return records, failed
+    return records, bad.count
 
 
 def _records_of(item: str, position: int) -> Iterator[tuple[str, str] | InputError]:
