@@ -24,4 +24,5 @@ APP = declare_app(
     task="apps.nlp.task:TranslationTask", data=["apps.nlp.data"],
     presets=CONFIGS, preset_file="generated_{preset}.yaml", kind="seq2seq",
     step="translation", commands={"translate": "apps.nlp.cli:translate_main"}, after_run=print_samples,
-    perf="apps.nlp.perf:workloads", serve="apps.nlp.serve:tab")
+    perf="apps.nlp.perf:workloads", serve="apps.nlp.serve:tab",
+    floors={"demo": 50.0})  # test BLEU on the generated corpus

@@ -33,4 +33,5 @@ APP = declare_app(
               "uci": "apps.rl.cli:uci_main", "perf-actors": "apps.rl.perf_actors:main"},
     train="train", trial_args=trial_args,
     supports=("lr", "batch_size", "seed", "model", "model_kwargs", "max_seconds"),
-    perf="apps.rl.perf:workloads", serve="apps.rl.serve:tab")
+    perf="apps.rl.perf:workloads", serve="apps.rl.serve:tab",
+    floors={"demo": 0.5})  # raw-policy score, the mean over its opponents (random, the perfect player)

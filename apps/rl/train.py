@@ -340,6 +340,9 @@ def finish(s: Settings, run_dir: Path, task: PolicyValueTask, history: list, sec
     console.print(f"[bold]{s.game}[/bold]: {len(history)} iterations in {seconds / 60:.1f} min")
     for m in matches:
         console.print("  " + m.line())
+    if record.timed_out:
+        console.print(f"[bold red]timed out[/]: max_minutes ({s.max_minutes}) ended training after {len(history)} of "
+                      f"{s.iterations} iterations")
     console.print(f"wrote {path}, {run_dir / 'model'}" + "".join(f", {run_dir / p}" for p in record.plots))
     return record.to_dict()
 
@@ -370,5 +373,6 @@ def run_record(s: Settings, run_dir: Path, task: PolicyValueTask, history: list,
         fit_seconds=seconds, train_samples_per_s=positions_per_s,
         steps=len(history) * s.train_steps + (s.warm_start_steps if s.warm_start_pgn else 0), plots=plots,
         machine=Machine.current("32-true", device),  # fit_arrays trains at Lightning's default precision
+        timed_out=len(history) < s.iterations,  # only max_minutes ends the loop early
         extra={"game": s.game, "iterations": len(history), "train_minutes": seconds / 60,
                "positions_per_s": positions_per_s, "matches": [m.as_dict() for m in matches]})

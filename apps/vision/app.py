@@ -21,4 +21,5 @@ APP = declare_app(
     task="apps.vision.task:VisionTask", data=["apps.vision.data", "apps.vision.imagefolder"],
     presets=CONFIGS, preset_file=preset_file, kind="image", step="images", lessons=True,
     commands={"classify": "apps.vision.cli:classify_main", "evaluate": "apps.vision.cli:evaluate_main"},
-    perf="apps.vision.perf:workloads", serve="apps.vision.serve:tab")
+    perf="apps.vision.perf:workloads", serve="apps.vision.serve:tab",
+    floors={"demo": 0.85})  # test accuracy (Fashion-MNIST; the digits fallback is easier)

@@ -20,7 +20,7 @@ def test_unknown_command_exits_with_usage():
         cli.main(["no-such-app"])
 
 
-def fake_step(name: str, fail: bool = False):
+def fake_step(name: str, fail: bool = False, floor=None, timed_out: bool = False):
     def run(preset: str, runs_dir: Path, max_seconds=None) -> Path:
         if fail:
             raise RuntimeError("data missing: looked in /nowhere")
@@ -31,9 +31,9 @@ def fake_step(name: str, fail: bool = False):
             "app": "fake", "run": name, "run_dir": str(run_dir), "model": "cnn_small", "family": "cnn",
             "device": "cpu", "test": {"test_acc": 0.9}, "headline": {"name": "test_acc", "value": 0.9},
             "baseline": {"name": "test_acc", "value": 0.5, "description": "chance"}, "plots": ["plots/curves.png"],
-            "fit_seconds": 1.0, "train_samples_per_s": 100.0}))
+            "fit_seconds": 1.0, "train_samples_per_s": 100.0, "timed_out": timed_out or bool(max_seconds)}))
         return run_dir
-    return DemoStep(name, run)
+    return DemoStep(name, run, floors={} if floor is None else {"demo": floor})
 
 
 def test_demo_writes_report_and_reports_failures(tmp_path, monkeypatch, capsys):
@@ -41,10 +41,32 @@ def test_demo_writes_report_and_reports_failures(tmp_path, monkeypatch, capsys):
     monkeypatch.setattr(demo, "discover_apps", lambda: apps)
     assert demo.main("demo", str(tmp_path)) == 1  # one step failed: non-zero exit, but the report is written
     report = (tmp_path / "demo" / "report.md").read_text()
-    assert "| fake/good | cnn_small | cpu | test_acc | 0.9 | 0.5 |" in report
+    assert "| fake/good | ok | cnn_small | cpu | test_acc | 0.9 | 0.5 | - | - |" in report
     assert "Failed: `RuntimeError: data missing: looked in /nowhere`" in report
     assert "![curves](../fake/good/plots/curves.png)" in report
     assert "| fake | 0.9 |" in report  # leaderboard app x family
     html = (tmp_path / "demo" / "report.html").read_text()
     assert "<table>" in html and 'src="../fake/good/plots/curves.png"' in html
     assert "report.md" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("floor,verdict,code", [(0.8, "PASS", 0), (0.95, "FAIL", 1), ("baseline", "PASS", 0)])
+def test_demo_shows_each_floor_and_fails_below_it(tmp_path, monkeypatch, capsys, floor, verdict, code):
+    apps = {"fake": App("fake", "a fake app", lambda argv: 0, (fake_step("good", floor=floor),))}
+    monkeypatch.setattr(demo, "discover_apps", lambda: apps)
+    assert demo.main("demo", str(tmp_path), lessons=False) == code
+    out = capsys.readouterr().out
+    assert verdict in out and ("not ok: fake/good: below floor" in out) == (code == 1)
+    step = json.loads((tmp_path / "demo" / "demo.json").read_text())["steps"][0]
+    assert step["floor_verdict"] == verdict and step["status"] == ("ok" if code == 0 else "below floor")
+
+
+def test_a_step_its_time_cap_stopped_is_timed_out_not_ok(tmp_path, monkeypatch, capsys):
+    apps = {"fake": App("fake", "a fake app", lambda argv: 0, (fake_step("good", floor=0.5),))}
+    monkeypatch.setattr(demo, "discover_apps", lambda: apps)
+    assert cli.main(["demo", "--runs-dir", str(tmp_path), "--no-lessons", "--max-seconds", "1"]) == 1
+    out = capsys.readouterr().out
+    assert "TIMED OUT" in out and "FAIL" in out and "not ok: fake/good: timed out" in out
+    assert json.loads((tmp_path / "demo" / "demo.json").read_text())["steps"][0]["status"] == "timed out"
+    html = (tmp_path / "demo" / "report.html").read_text()
+    assert "<b>Timed out</b>" in html and "<code>" in html and "`" not in html.split("<body>")[1]

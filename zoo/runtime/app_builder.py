@@ -59,6 +59,7 @@ class AppDeclaration:
     after_run: Callable[[Path], None] | None = None
     perf: str | None = None
     serve: str | None = None
+    floors: Mapping[str, float | str] = field(default_factory=dict)
 
     @property
     def folder(self) -> str:
@@ -130,7 +131,8 @@ class AppDeclaration:
         bench = self.presets / "bench.yaml"
         return DemoStep(self.step or self.folder, self.run, presets=tuple(self.demo_presets), trial=self.trial,
                         kind=self.kind, config_for=self.config_for, lessons=self.lessons,
-                        bench=bench if bench.is_file() else None, supports=tuple(self.supports))
+                        bench=bench if bench.is_file() else None, supports=tuple(self.supports),
+                        floors=dict(self.floors))
 
     def app(self) -> App:
         lightning = LIGHTNING_COMMANDS if self.task is not None else ()
@@ -156,7 +158,8 @@ def declare_app(name: str, help: str, *, presets: Path, preset_file: str | Calla
     ``Trial`` into its further arguments; LightningCLI's ``fit`` by default), ``supports`` (the Trial fields that
     function honours), ``demo_presets``, ``after_run`` (called with the demo run's folder) and ``perf`` ("module:function"
     giving the app's `zoo perf` workloads, see ``zoo.runtime.perf``) and ``serve`` ("module:function" building the
-    app's `zoo serve` tab from its finished runs, newest first; see ``zoo.runtime.serve``).
+    app's `zoo serve` tab from its finished runs, newest first; see ``zoo.runtime.serve``) and ``floors`` ({preset:
+    the quality the step's run must reach}, see ``DemoStep.floors``).
     """
     return AppDeclaration(name, help, Path(presets), preset_file, kind, **options).app()
 

@@ -6,7 +6,7 @@ never imports an app by name: third-party packages can add apps the same way.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib.metadata import entry_points
 from pathlib import Path
@@ -62,6 +62,9 @@ class DemoStep:
     bench: Path | None = None  # the step's benchmark matrix (YAML, see zoo.runtime.bench), run by `zoo bench`
     supports: Sequence[str] = ("lr", "batch_size", "schedule", "seed", "model", "model_kwargs", "init", "budget",
                                "max_seconds", "gradient_health_every")
+    floors: Mapping[str, float | str] = field(default_factory=dict)
+    """preset -> the quality its run must reach: a number the headline must reach (at least, or at most where
+    lower is better), or "baseline" (the headline must beat the run's baseline). `zoo demo` shows PASS/FAIL."""
 
 
 @dataclass(frozen=True)

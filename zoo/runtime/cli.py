@@ -70,6 +70,8 @@ def dispatch(argv: list[str]) -> int:
     p.add_argument("--apps", help="comma-separated app names (default: all installed)")
     p.add_argument("--no-lessons", action="store_true", help="skip the quick sweep and leaderboard")
     p.add_argument("--record", action="store_true", help="also write results/demo.json (the README's step times)")
+    p.add_argument("--max-seconds", type=float, help="a time cap on each step's training, below the presets' own "
+                   "safety caps; a step it stops is reported as timed out and the demo exits non-zero")
     p = sub.add_parser("export", help="a run's model as ONNX, checked in onnxruntime (needs onnx, onnxruntime, "
                        "onnxscript: pip install 'zoo-suite[export]')")
     p.add_argument("run_dir", help="a run folder (its model/ is exported) or a model folder")
@@ -119,7 +121,7 @@ def dispatch(argv: list[str]) -> int:
         from zoo.runtime.demo import main as demo_main
 
         return demo_main(args.preset, args.runs_dir, args.apps.split(",") if args.apps else None,
-                         lessons=not args.no_lessons, record=args.record)
+                         lessons=not args.no_lessons, record=args.record, max_seconds=args.max_seconds)
     return 0
 
 

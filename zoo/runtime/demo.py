@@ -35,16 +35,55 @@ class StepResult:
     """The run's metrics.json; None when the step failed."""
     error: str = ""
     """``Type: message`` of the failure; empty when it succeeded."""
+    floor: float | str | None = None
+    """The quality the step must reach (``DemoStep.floors`` for this preset); None: none stated."""
+
+    @property
+    def status(self) -> str:
+        """``ok``; ``failed`` (no run record); ``timed out`` (its time cap ended training early: not the model its
+        preset describes); ``below floor`` (trained, but short of the quality it states)."""
+        if self.record is None:
+            return "failed"
+        if self.record.timed_out:
+            return "timed out"
+        return "below floor" if self.meets_floor() is False else "ok"
 
     @property
     def ok(self) -> bool:
-        return self.record is not None
+        return self.status == "ok"
+
+    def meets_floor(self) -> bool | None:
+        """Whether the headline reaches the floor; None when there is no floor (or no baseline to beat)."""
+        if self.record is None or self.floor is None:
+            return None
+        head = self.record.headline
+        if self.floor == "baseline":
+            if self.record.baseline is None:
+                return None
+            target = self.record.baseline.value
+            return head.value > target if head.higher_is_better else head.value < target
+        return head.value >= self.floor if head.higher_is_better else head.value <= self.floor
+
+    def floor_text(self) -> str:
+        """The floor as a person reads it: ">= 50", "beats baseline"; "-" when none."""
+        if self.floor is None:
+            return "-"
+        if self.floor == "baseline":
+            return "beats baseline"
+        higher = self.record is None or self.record.headline.higher_is_better
+        return f"{'>=' if higher else '<='} {self.floor:g}"
+
+    def verdict(self) -> str:
+        """PASS / FAIL against the floor, or "-" where no floor applies."""
+        met = self.meets_floor()
+        return "-" if met is None else "PASS" if met and not self.record.timed_out else "FAIL"
 
     def to_dict(self) -> dict:
         """For JSON: the record's fields (when there is one) with the step's own."""
         return {**(self.record.to_dict() if self.record else {"app": self.app}), "step": self.step,
-                "status": "ok" if self.ok else "failed", "wall_seconds": self.wall_seconds,
-                **({} if self.ok else {"error": self.error})}
+                "status": self.status, "wall_seconds": self.wall_seconds,
+                "floor": self.floor, "floor_verdict": self.verdict(),
+                **({"error": self.error} if self.error else {})}
 
 
 def demo_steps(preset: str, only: list[str] | None = None) -> list[tuple[str, App, DemoStep]]:
@@ -71,23 +110,26 @@ def run_steps(preset: str, runs_dir: Path, only: list[str] | None = None, max_se
         except Exception as e:  # one failing step must not hide the others; the error goes in the report
             console.print(traceback.format_exc())
             error = f"{type(e).__name__}: {e}"
-        results.append(StepResult(label, app.name, round(time.perf_counter() - start, 1), record, error))
+        results.append(StepResult(label, app.name, round(time.perf_counter() - start, 1), record, error,
+                                  step.floors.get(preset)))
     return results
 
 
 def results_table(results: list[StepResult], title: str) -> Table:
     table = Table(title=title)
-    for col in ("step", "model", "device", "seconds", "held-out", "value", "baseline", "samples/s"):
+    for col in ("step", "status", "seconds", "held-out", "value", "baseline", "floor", "", "samples/s"):
         table.add_column(col, justify="right" if col in ("seconds", "value", "baseline", "samples/s") else "left",
-                         no_wrap=col in ("step", "model"))
+                         no_wrap=col in ("step", "status"))
     for r in results:
+        status = r.status if r.ok else f"[red]{r.status.upper()}"
         if r.record is None:
-            table.add_row(r.step, "-", "-", str(r.wall_seconds), "[red]FAILED", r.error[:60], "", "")
+            table.add_row(r.step, status, str(r.wall_seconds), r.error[:60], "", "", r.floor_text(), "", "")
             continue
         rec = r.record
-        table.add_row(r.step, rec.model, rec.device, str(r.wall_seconds), rec.headline.name,
-                      f"{rec.headline.value:.4f}", f"{rec.baseline.value:.4f}" if rec.baseline else "-",
-                      f"{rec.train_samples_per_s or 0:.0f}")
+        verdict = r.verdict()
+        table.add_row(r.step, status, str(r.wall_seconds), rec.headline.name, f"{rec.headline.value:.4f}",
+                      f"{rec.baseline.value:.4f}" if rec.baseline else "-", r.floor_text(),
+                      f"[red]{verdict}" if verdict == "FAIL" else verdict, f"{rec.train_samples_per_s or 0:.0f}")
     return table
 
 
@@ -139,12 +181,12 @@ def run_lessons(preset: str, runs_dir: Path, only: list[str] | None = None, cons
 
 
 def main(preset: str = "demo", runs_dir: str = "runs", only: list[str] | None = None, lessons: bool = True,
-         record: bool = False) -> int:
+         record: bool = False, max_seconds: float | None = None) -> int:
     console = make_console()
     out_dir = Path(runs_dir) / "demo"
     RunFolder.claim(out_dir, "--runs_dir")  # before the lessons make their folders in it: ours, or refused now
     start = time.perf_counter()
-    results = run_steps(preset, Path(runs_dir), only, console=console)
+    results = run_steps(preset, Path(runs_dir), only, max_seconds, console=console)
     sections = run_lessons(preset, Path(runs_dir), only, console) if lessons else []
     total = round(time.perf_counter() - start, 1)
     md, html = demo_report(results, out_dir, title=f"zoo-suite demo (preset {preset})", sections=sections)
@@ -156,8 +198,11 @@ def main(preset: str = "demo", runs_dir: str = "runs", only: list[str] | None = 
     console.print(f"report: {md}\n        {html}\n        {summary}")
     if record:
         console.print(f"recorded {write_json(RESULTS / 'demo.json', json.loads(summary.read_text()))}")
-    failed = any(not r.ok for r in results) or any(s["status"] != "ok" for s in sections)
-    return 1 if failed else 0
+    bad = [f"{r.step}: {r.status}" for r in results if not r.ok]
+    bad += [f"lesson {s['title']}: {s['status']}" for s in sections if s["status"] != "ok"]
+    if bad:  # a step that failed, timed out or missed its floor: the demo did not show what it promises
+        console.print("[bold red]not ok[/]: " + "; ".join(bad))
+    return 1 if bad else 0
 
 
 def demo_payload(preset: str, results: list[StepResult], sections: list[dict], total: float) -> dict:

@@ -60,7 +60,20 @@ def run_record(app: str, run_dir: Path, trainer: L.Trainer, task, datamodule, te
         train_samples_per_s=round(timer.samples_per_second, 1) if timer else None,
         epochs=trainer.current_epoch, steps=trainer.global_step, plots=plots,
         best_checkpoint=ckpt.best_model_path if ckpt else "",
-        machine=Machine.current(str(trainer.precision), device))
+        machine=Machine.current(str(trainer.precision), device), timed_out=stopped_by_time(trainer))
+
+
+def stopped_by_time(trainer: L.Trainer) -> bool:
+    """Whether ``max_time`` (Lightning's Timer) ended the fit before its max_epochs or max_steps."""
+    from lightning.pytorch.callbacks import Timer
+
+    timers = [cb for cb in trainer.callbacks if isinstance(cb, Timer)]
+    if not timers or not any(t.time_remaining("train") is not None and t.time_remaining("train") <= 0
+                             for t in timers):
+        return False
+    done_steps = trainer.max_steps not in (None, -1) and trainer.global_step >= trainer.max_steps
+    done_epochs = trainer.max_epochs not in (None, -1) and trainer.current_epoch >= trainer.max_epochs
+    return not (done_steps or done_epochs)
 
 
 def fit_logs(run_dir: Path) -> list[Path]:
@@ -132,6 +145,9 @@ def print_summary(record: RunRecord, console: Console | None = None) -> None:
     precision = f", precision {record.machine.precision}" if record.machine else ""
     console.print(f"fit: {_or_unknown(record.fit_seconds)} s, {_or_unknown(record.train_samples_per_s)} samples/s"
                   + precision)
+    if record.timed_out:
+        console.print("[bold red]timed out[/]: training stopped at its time cap before the epochs or steps it was "
+                      "given; this is not the model its settings describe")
     console.print(f"wrote: {run_dir / 'metrics.json'}, {run_dir / 'model'}/, {run_dir / 'checkpoints'}/, "
                   + ", ".join(str(run_dir / p) for p in record.plots))
 

@@ -135,6 +135,9 @@ class RunRecord:
     """Path of the best checkpoint when there is one, else empty."""
     machine: Machine | None = None
     """What the run ran on; None in records written before it was recorded."""
+    timed_out: bool = False
+    """Training stopped at its time cap before the epochs, steps or iterations it was given: the model is not the
+    one its settings describe (`zoo demo` reports the step as timed out, not ok, and exits non-zero)."""
     extra: dict[str, Any] = field(default_factory=dict)
     """The app's own fields (plain JSON values), written at the top level beside the shared ones."""
 
@@ -191,7 +194,7 @@ class RunRecord:
             fit_seconds=f.number("fit_seconds", None),
             train_samples_per_s=f.number("train_samples_per_s", None), epochs=f.count("epochs", None),
             steps=f.count("steps", None), plots=f.paths("plots"), best_checkpoint=f.text("best_checkpoint", ""),
-            machine=read_machine(f.sub("machine", optional=True)), extra=extra)
+            machine=read_machine(f.sub("machine", optional=True)), timed_out=f.flag("timed_out", False), extra=extra)
 
 
 def read_headline(f: Fields) -> Headline:

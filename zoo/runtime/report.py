@@ -7,6 +7,7 @@ import html
 import io
 import math
 import os
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -90,8 +91,8 @@ def demo_report(results: list[StepResult], out_dir: str | Path, title: str = "zo
     """
     out_dir = Path(out_dir)
     folder = RunFolder.claim(out_dir, "report folder")  # new, or one this tool made: never a user's own
-    md = [f"# {title}", "", "| step | model | device | held-out metric | value | baseline | seconds | samples/s |",
-          "|---|---|---|---|---|---|---|---|"]
+    md = [f"# {title}", "", "| step | status | model | device | held-out metric | value | baseline | floor | verdict "
+          "| seconds | samples/s |", "|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in results:
         md.append(_summary_row(r))
     for r in results:
@@ -132,10 +133,11 @@ def _summary_row(r: StepResult) -> str:
     """The step's row of the summary table (a failed step shows its status only)."""
     rec = r.record
     if rec is None:
-        return f"| {r.step} | - | - | failed | - | - | - | - |"
+        return f"| {r.step} | failed | - | - | - | - | - | {r.floor_text()} | - | - | - |"
     base = rec.baseline.value if rec.baseline else "-"
-    return (f"| {r.step} | {rec.model} | {rec.device} | {rec.headline.name} | {_fmt(rec.headline.value)} "
-            f"| {_fmt(base)} | {_fmt(_or_dash(rec.fit_seconds))} | {_fmt(_or_dash(rec.train_samples_per_s))} |")
+    return (f"| {r.step} | {r.status} | {rec.model} | {rec.device} | {rec.headline.name} | {_fmt(rec.headline.value)} "
+            f"| {_fmt(base)} | {r.floor_text()} | {r.verdict()} | {_fmt(_or_dash(rec.fit_seconds))} "
+            f"| {_fmt(_or_dash(rec.train_samples_per_s))} |")
 
 
 def _or_dash(value):
@@ -148,6 +150,9 @@ def _step_section(r: StepResult, out_dir: Path) -> list[str]:
     if rec is None:
         return [f"Failed: `{r.error}`"]
     md = [f"Run folder: `{rec.run_dir}`", ""]
+    if rec.timed_out:
+        md += ["**Timed out**: its time cap ended training before the epochs or steps its preset gives, so this is "
+               "not the model the preset describes.", ""]
     if rec.baseline:
         b = rec.baseline
         md += [f"Baseline ({b.description}): {b.name} = {_fmt(b.value)}", ""]
@@ -167,6 +172,18 @@ def _leaderboard(results: list[StepResult]) -> dict[str, dict[str, float]]:
     return board
 
 
+def _inline(text: str) -> str:
+    """Escaped text with our reports' inline Markdown rendered: `code` and **bold**."""
+    parts = re.split(r"(`[^`]*`)", text)
+    out = []
+    for part in parts:
+        if len(part) >= 2 and part.startswith("`") and part.endswith("`"):
+            out.append(f"<code>{html.escape(part[1:-1])}</code>")
+        else:
+            out.append(re.sub(r"\*\*(.+?)\*\*", r"<b>\1</b>", html.escape(part)))
+    return "".join(out)
+
+
 def _markdown_to_html(md: str, title: str) -> str:
     """Just enough Markdown (headings, tables, images, paragraphs) for our own reports."""
     out, in_table = [], False
@@ -179,19 +196,19 @@ def _markdown_to_html(md: str, title: str) -> str:
             if not in_table:
                 out.append("<table>")
                 in_table = True
-            out.append("<tr>" + "".join(f"<{tag}>{html.escape(c)}</{tag}>" for c in cells) + "</tr>")
+            out.append("<tr>" + "".join(f"<{tag}>{_inline(c)}</{tag}>" for c in cells) + "</tr>")
             continue
         if in_table:
             out.append("</table>")
             in_table = False
         if line.startswith("#"):
             level = len(line) - len(line.lstrip("#"))
-            out.append(f"<h{level}>{html.escape(line[level:].strip())}</h{level}>")
+            out.append(f"<h{level}>{_inline(line[level:].strip())}</h{level}>")
         elif line.startswith("![") and "](" in line:
             alt, src = line[2:].split("](", 1)
             out.append(f'<p><img src="{html.escape(src.rstrip(")"))}" alt="{html.escape(alt)}" style="max-width:900px"></p>')
         elif line.strip():
-            out.append(f"<p>{html.escape(line)}</p>")
+            out.append(f"<p>{_inline(line)}</p>")
     if in_table:
         out.append("</table>")
     style = ("body{font-family:sans-serif;max-width:1000px;margin:2em auto}table{border-collapse:collapse}"

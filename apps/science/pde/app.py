@@ -13,4 +13,5 @@ APP = declare_app(
     task="apps.science.pde.task:FieldTask", data=["apps.science.pde.data"],
     presets=CONFIGS, preset_file="burgers_{preset}.yaml", kind="field",
     commands={"generate": "apps.science.pde.cli:generate_main"},
-    perf="apps.science.pde.perf:workloads", serve="apps.science.pde.serve:tab")
+    perf="apps.science.pde.perf:workloads", serve="apps.science.pde.serve:tab",
+    floors={"demo": "baseline"})  # test relative L2 error below the baseline's

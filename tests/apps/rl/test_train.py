@@ -54,8 +54,14 @@ def test_killed_run_resumes_without_losing_iterations(tmp_path, monkeypatch):
     result = train(Settings(iterations=4, **TINY), run)
     history = json.loads((run / "checkpoints" / "latest.json").read_text())["history"]
     assert [h["iteration"] for h in history] == [0, 1, 2, 3]
-    assert result["iterations"] == 4 and (run / "plots" / "elo.png").is_file()
+    assert result["iterations"] == 4 and (run / "plots" / "elo.png").is_file() and result["timed_out"] is False
     assert {m["opponent"] for m in result["matches"]} == {"random", "win-block", "perfect"}
+
+
+def test_a_run_its_time_cap_stopped_is_recorded_as_timed_out(tmp_path, capsys):
+    result = train(Settings(iterations=3, max_minutes=1e-6, **TINY), tmp_path / "capped")
+    assert result["timed_out"] is True and result["iterations"] == 1
+    assert "timed out: max_minutes" in capsys.readouterr().out
 
 
 def test_cli_train_and_arena(tmp_path, capsys):

@@ -46,6 +46,7 @@ def test_fit_writes_the_run_folder_and_resumes(tmp_path):
         assert (run / path).is_file(), path
     metrics = RunRecord.read(run).to_dict()
     assert metrics["model"] == "cnn_small" and metrics["family"] == "cnn" and metrics["epochs"] == 2
+    assert metrics["timed_out"] is False  # all its epochs, within the preset's time cap
     assert 0.5 < metrics["test"]["test_acc"] <= 1 and metrics["headline"]["name"] == "test_acc"
     assert metrics["baseline"]["description"].startswith("logistic regression")
     assert "max_epochs: 2" in (run / "config.yaml").read_text()
@@ -61,6 +62,15 @@ def test_fit_writes_the_run_folder_and_resumes(tmp_path):
     APP.main(["test", *args, "--ckpt_path", str(run / "checkpoints" / "best.ckpt")])
     assert (run / "test_logs" / "csv" / "metrics.csv").is_file()
     assert len(list((run / "csv").glob("metrics*.csv"))) == 2  # testing did not touch the fit logs
+
+
+def test_a_fit_its_time_cap_stopped_is_recorded_as_timed_out(tmp_path, capsys):
+    APP.main(["fit", "-c", str(CONFIGS / "digits_demo.yaml"), "--name", "capped", "--runs_dir", str(tmp_path),
+              "--trainer.max_epochs", "1000", "--trainer.max_time", "00:00:00:01", "--extra_eval", "false",
+              "--gradient_health_every", "0", "--trainer.enable_progress_bar", "false"])
+    record = RunRecord.read(tmp_path / "vision" / "capped")
+    assert record.timed_out and record.epochs < 1000
+    assert "timed out: training stopped at its time cap" in capsys.readouterr().out
 
 
 def test_app_is_installed_as_entry_point():
