@@ -12,6 +12,7 @@ from pathlib import Path
 from rich.table import Table
 
 from zoo._hub import read_config
+from zoo.cache import data_path
 from zoo.runtime.console import make_console
 from zoo.runtime.record import RunRecord
 from zoo.runtime.report import write_json
@@ -45,6 +46,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--runs-dir", default="runs/bench")
     ap.add_argument("--out", default="runs/bench/nlp_finetune.json")
     args, extra = ap.parse_known_args(argv)
+    args.data = str(data_path(args.data))  # ../shared/data/... from $ZOO_DATA when set
     source = Path(args.source)
     model = read_config(source)["config"]["name"]  # a clear error when the folder is missing or broken
     if not (source / "tokenizer.json").is_file():

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import yaml
 
+from zoo.cache import data_path
 from zoo.checkpoint import load_task
 from zoo.runtime.machine import auto_precision
 from zoo.trust.runfolder import RunFolder
@@ -41,7 +42,7 @@ class PerfModel:
 
 def corpus() -> str:
     """Tatoeba when ../shared has it, else the generated corpus (always there)."""
-    return str(TATOEBA) if TATOEBA.is_file() else "generated"
+    return str(data_path(TATOEBA)) if data_path(TATOEBA).is_file() else "generated"
 
 
 def datamodule(corpus_name: str, tokenizer: str | None = None) -> TranslationDataModule:

@@ -29,7 +29,7 @@ def train_main(argv: list[str]) -> int:
     parser = ArgumentParser(prog="zoo rl train", description="AlphaZero-style self-play training. Every field of "
                             "the settings can be given in a YAML config (-c) or on the command line.",
                             exit_on_error=False)  # a bad value is our one line, not a usage block
-    parser.add_argument("-c", "--config", action=ActionConfigFile, help=f"a preset, e.g. {CONFIGS}/tictactoe_quick.yaml")
+    parser.add_argument("-c", "--config", action=ActionConfigFile, help="a preset: a packaged one by name (tictactoe_quick) or any file")
     parser.add_argument("--name", default=None, help="run name (default: the config's name); same name resumes")
     parser.add_argument("--runs_dir", default="runs", help="runs go to <runs_dir>/rl/<name>/")
     parser.add_class_arguments(Settings)
@@ -37,7 +37,7 @@ def train_main(argv: list[str]) -> int:
     if any(a in HELP_FLAGS for a in argv):
         parser.parse_args(["--help"])
     # A config is data: read by us (any name, bounded, no aliases), handed to jsonargparse as a dict.
-    line = read_command_line(argv)
+    line = read_command_line(argv, presets=CONFIGS)
     for source, fragment in line.files:
         if "runs_dir" in fragment:
             raise RefusedFile(f"{source}: runs_dir: a config file does not choose where runs are written; give "

@@ -37,12 +37,13 @@ def finish(proc: subprocess.Popen) -> int:
 
 
 def test_two_sweep_processes_share_one_study_and_run_every_point_once(tmp_path, storage):
-    # 4 s a trial: B (started once A made the study's tables) is in before A can finish the grid alone
-    a = worker(storage, tmp_path / "a", tmp_path / "calls_a", "4")
+    # A holds its first trial until B has one (B starts once A made the study's tables): both take part, on a
+    # busy machine too
+    a = worker(storage, tmp_path / "a", tmp_path / "calls_a", "2", f"--wait-for={tmp_path / 'calls_b'}")
     started = time.time()
     while not (tmp_path / "calls_a").is_file() and time.time() - started < 120:  # A made the study's tables
         time.sleep(0.2)
-    b = worker(storage, tmp_path / "b", tmp_path / "calls_b", "4")
+    b = worker(storage, tmp_path / "b", tmp_path / "calls_b", "2")
     finish(a), finish(b)
     calls = [(tmp_path / f"calls_{n}").read_text().splitlines() for n in "ab"]
     assert Counter(calls[0] + calls[1]) == Counter(GRID)  # each point once, across both processes

@@ -93,12 +93,12 @@ class AppDeclaration:
         for module in self.data:  # imported so that `--data.class_path` can name a data module by its class alone
             importlib.import_module(module)
         ZooCLI(self.folder, load(self.task), L.LightningDataModule, args=argv, data_modules=self.data,
-               parser_kwargs={"prog": self.prog, "description": self.description()})
+               presets=self.presets, parser_kwargs={"prog": self.prog, "description": self.description()})
         return 0
 
     def description(self) -> str:
-        text = (f"{self.help}. Presets: -c {_shown(self.presets)}/<preset>.yaml, then --model.*, --data.*, "
-                "--trainer.* change them.")
+        text = (f"{self.help}. Presets: -c <preset> (a name, or {_shown(self.presets)}/<preset>.yaml), then "
+                "--model.*, --data.*, --trainer.* change them.")
         if self.commands:
             text += " Also: " + ", ".join(f"`{self.prog} {c}`" for c in self.commands) + "."
         return text + " Each command has --help."

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .._registry import list_families
+from ..cache import data_path
 from ..errors import InputError
 from ..lessons.cells import RunClock, family_model, preset_model, run_cell
 from ..lessons.trials import Target, check_supported, lesson_console, resolve_targets
@@ -115,7 +116,7 @@ def plan(spec: BenchSpec, kind: str | None, families: list[str], datasets: list[
     cells = []
     for key in datasets:
         data = spec.datasets[key]
-        missing = [p for p in data.requires if not Path(p).exists()]
+        missing = [p for p in data.requires if not data_path(p).exists()]
         for fam in families:
             settings = spec.families.get(fam, BenchFamily())
             config = data.configs.get(fam, data.config)

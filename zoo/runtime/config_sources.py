@@ -20,8 +20,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..cache import with_data_paths
 from ..errors import InputError, RefusedFile
 from ..trust.reader import check_plain, is_url, load_yaml, read_mapping, refuse_url
+from ..trust.runfolder import RUN_NAME
 
 CONFIG_FLAGS = ("-c", "--config")
 HELP_FLAGS = ("-h", "--help")
@@ -37,13 +39,16 @@ class CommandLine:
     files: list[tuple[str, dict]] = field(default_factory=list)  # (file, the settings it gave), in order
     help: bool = False
     print_config: str | None = None  # None: not asked; "" or the flags given
+    presets: Path | None = None  # the app's packaged presets: `-c NAME` names one when no file NAME is here
 
 
 def read_command_line(argv: list[str], subcommands: tuple[str, ...] = (),
-                      groups: tuple[str, ...] = ()) -> CommandLine:
+                      groups: tuple[str, ...] = (), presets: Path | None = None) -> CommandLine:
     """``argv`` (after the app's words) as a ``CommandLine``. ``groups`` are the keys that take a whole mapping (or
-    a file of one): ``trainer``, ``model``, ``data``, the class-valued trainer settings."""
-    line = CommandLine(None, {})
+    a file of one): ``trainer``, ``model``, ``data``, the class-valued trainer settings. ``presets``: the app's
+    packaged configs folder, where ``-c digits_quick`` finds ``digits_quick.yaml`` (an installed package has no
+    checkout to give a path into)."""
+    line = CommandLine(None, {}, presets=presets)
     args = list(argv)
     i = 0
     while i < len(args):
@@ -64,6 +69,7 @@ def read_command_line(argv: list[str], subcommands: tuple[str, ...] = (),
         else:
             raise InputError(f"unexpected argument {arg!r}: options are --key value (see --help)")
         i += 1
+    line.config = with_data_paths(line.config)  # ../shared/data/... from $ZOO_DATA, from any working folder
     return line
 
 
@@ -113,13 +119,30 @@ def _config_source(value: str, where: str, groups: tuple[str, ...], line: Comman
         return _config_file(Path(value), where, groups, line, depth=0)
     if Path(value).exists():
         raise InputError(f"{where} {value}: not a file")
+    packaged = preset_file(value, line.presets)
+    if packaged is not None:
+        return _config_file(packaged, where, groups, line, depth=0)
     if not value.lstrip().startswith("{"):
-        raise InputError(f"{where} {value}: no such file (give a config file, or inline YAML/JSON in {{...}})")
+        names = f"; packaged presets: {', '.join(preset_names(line.presets))}" if line.presets else ""
+        raise InputError(f"{where} {value}: no such file (give a config file, a packaged preset's name, or inline "
+                         f"YAML/JSON in {{...}}){names}")
     data = load_yaml(value, where)
     check_plain(data, where, allow_classes=True)
     if not isinstance(data, dict):
         raise InputError(f"{where}: expected a mapping of settings")
     return _with_subcommand(data, line)
+
+
+def preset_file(name: str, presets: Path | None) -> Path | None:
+    """The packaged preset ``name`` (``digits_quick`` or ``digits_quick.yaml``) in ``presets``; None if none."""
+    if presets is None or not RUN_NAME.fullmatch(name):  # a plain name: no path, so never a file elsewhere
+        return None
+    path = presets / (name if name.endswith(".yaml") else f"{name}.yaml")
+    return path if path.is_file() and path.name != "bench.yaml" else None
+
+
+def preset_names(presets: Path | None) -> list[str]:
+    return sorted(p.stem for p in presets.glob("*.yaml") if p.name != "bench.yaml") if presets else []
 
 
 def _config_file(path: Path, where: str, groups: tuple[str, ...], line: CommandLine, depth: int,

@@ -44,8 +44,8 @@ class ZooCLI(LightningCLI):
     description = "Train and test with Lightning: -c CONFIG, --model.*, --data.*, --trainer.*, --name RUN."
 
     def __init__(self, app: str, model_class, datamodule_class, args=None, data_modules: Sequence[str] = (),
-                 **kwargs):
-        self.app = app
+                 presets: Path | None = None, **kwargs):
+        self.app, self.presets = app, presets
         # Called from Python with explicit args (zoo demo, tests), sys.argv belongs to someone else.
         warnings.filterwarnings("ignore", message=".*LightningCLI's args parameter is intended.*")
         # A resumed fit moves the old metrics.csv aside first (see _loggers), so nothing is deleted.
@@ -69,7 +69,7 @@ class ZooCLI(LightningCLI):
     def _read_sources(self, argv: list[str], model_class, data_modules: Sequence[str], run: bool) -> dict:
         """The command line as one checked dict (``zoo.runtime.config_sources``): every file read by us, every
         class checked against the table, the checkpoint's hyperparameters merged as plain values."""
-        line = read_command_line(argv, LIGHTNING_SUBCOMMANDS if run else (), GROUPS)
+        line = read_command_line(argv, LIGHTNING_SUBCOMMANDS if run else (), GROUPS, self.presets)
         if run and line.subcommand is None:
             raise InputError(f"expected a command: {'|'.join(LIGHTNING_SUBCOMMANDS)} (see --help)")
         self.print_config = line.print_config

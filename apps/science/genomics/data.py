@@ -14,6 +14,7 @@ import numpy as np
 import torch
 
 from zoo.arrays import check_not_constant
+from zoo.cache import DATA_HINT, data_path
 from zoo.trust.bounds import GENOMICS_INTS, check_sequences, check_sizes
 
 from ..loaders import TensorDataModule
@@ -85,12 +86,12 @@ class GenomicsDataModule(TensorDataModule):
             return names, self.truth.sequences, self.truth.values, names
         if hp.dataset in DATASETS:
             file, kwargs, _ = DATASETS[hp.dataset]
-            path = Path(hp.root) / file
+            path = data_path(hp.root) / file
             if not path.is_file():
                 raise FileNotFoundError(
                     f"{path} not found: the {hp.dataset} MPRA data lives in ../shared/data/genomics (see its "
-                    f"SOURCES.md for the source repositories); pass --data.init_args.root DIR where you keep it, "
-                    f"or use dataset=synthetic, which is always there")
+                    f"SOURCES.md for the source repositories); pass --data.init_args.root DIR where you keep it "
+                    f"({DATA_HINT}), or use dataset=synthetic, which is always there")
             return readers.read_table(path, **kwargs)
         if hp.dataset == "table":
             if not hp.path:
@@ -106,7 +107,7 @@ class GenomicsDataModule(TensorDataModule):
         """Where the records came from, for messages."""
         hp = self.hparams
         if hp.dataset in DATASETS:
-            return str(Path(hp.root) / DATASETS[hp.dataset][0])
+            return str(data_path(hp.root) / DATASETS[hp.dataset][0])
         if hp.dataset == "fasta":
             return str(hp["values"])  # the targets live in the values table
         return str(hp.path) if hp.dataset == "table" else hp.dataset
