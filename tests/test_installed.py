@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import site
 import subprocess
 import sys
@@ -29,8 +30,12 @@ def installed(tmp_path_factory) -> tuple[Path, Path, dict]:
     added as a plain path (so the checkout's editable install is not among them)."""
     root = tmp_path_factory.mktemp("installed")
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
-    run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", root / "wheel", REPO],
-        root, env)
+    # built from a copy of the sources: setuptools writes build/ and *.egg-info/ beside them
+    source = root / "source"
+    shutil.copytree(REPO, source, ignore=shutil.ignore_patterns(".git", ".venv", "runs", "build", "dist", "*.egg-info",
+                                                                "__pycache__", ".*_cache", ".hypothesis", "lightning_logs"))
+    run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", root / "wheel",
+         source], root, env)
     (wheel,) = (root / "wheel").glob("zoo_suite-*.whl")
     venv = root / "venv"
     run([sys.executable, "-m", "venv", "--without-pip", venv], root, env)

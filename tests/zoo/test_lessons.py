@@ -236,7 +236,7 @@ def test_demo_records_each_step_and_lesson_time(tmp_path, monkeypatch):
     assert [s["step"] for s in payload["steps"]] == ["fake/step"] and payload["steps"][0]["wall_seconds"] >= 0
     assert [lesson["title"] for lesson in payload["lessons"]] == ["sweep: fake/step", "leaderboard: fake/step"]
     headers, rows = demo.demo_cells(payload)
-    assert rows[0][:2] == ["fake/step", "cnn_small"] and rows[-1][0] == "**total**"
+    assert rows[0][:3] == ["fake/step", "ok", "cnn_small"] and rows[-1][0] == "**total**"
 
 
 def test_the_demo_lessons_use_the_host_steps_lesson_preset(tmp_path):

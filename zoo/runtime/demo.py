@@ -213,18 +213,22 @@ def demo_payload(preset: str, results: list[StepResult], sections: list[dict], t
 
 
 def demo_cells(payload: dict) -> tuple[list[str], list[list[str]]]:
-    """(headers, rows of text) of a demo.json: each step's and lesson's wall time and held-out number, then the
-    total (the README's "how long each step takes")."""
-    headers = ["step", "model", "seconds", "held-out metric", "value", "baseline"]
+    """(headers, rows of text) of a demo.json: each step's status, wall time, held-out number and floor, each
+    lesson's, then the total (the README's "how long each step takes")."""
+    headers = ["step", "status", "model", "seconds", "held-out metric", "value", "baseline", "floor", "verdict"]
     rows = []
     for step in payload["steps"]:
-        head, base = step.get("headline") or {}, step.get("baseline") or {}
-        rows.append([step["step"], step.get("model", "-"), f"{step['wall_seconds']:.0f}", head.get("name", "FAILED"),
-                     f"{head['value']:.4f}" if head else step.get("error", "")[:60],
-                     f"{base['value']:.4f}" if base.get("value") is not None else "-"])
+        head, base, floor = step.get("headline") or {}, step.get("baseline") or {}, step.get("floor")
+        shown_floor = "-" if floor is None else "beats baseline" if floor == "baseline" else (
+            f"{'>=' if head.get('higher_is_better', True) else '<='} {floor:g}")
+        rows.append([step["step"], step.get("status", "ok"), step.get("model", "-"), f"{step['wall_seconds']:.0f}",
+                     head.get("name", "FAILED"), f"{head['value']:.4f}" if head else step.get("error", "")[:60],
+                     f"{base['value']:.4f}" if base.get("value") is not None else "-", shown_floor,
+                     step.get("floor_verdict", "-")])
     for lesson in payload["lessons"]:
-        rows.append([f"lesson: {lesson['title']}", "-", f"{lesson['wall_seconds']:.0f}", lesson["status"], "", ""])
-    rows.append(["**total**", "", f"**{payload['wall_seconds']:.0f}**", "", "", ""])
+        rows.append([f"lesson: {lesson['title']}", lesson["status"], "-", f"{lesson['wall_seconds']:.0f}", "", "", "",
+                     "", ""])
+    rows.append(["**total**", "", "", f"**{payload['wall_seconds']:.0f}**", "", "", "", "", ""])
     return headers, rows
 
 
