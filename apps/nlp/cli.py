@@ -16,11 +16,13 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from zoo.checkpoint import load_task
 from zoo.errors import BadItems, InputError, iter_lines, one_line, warn
+from zoo.runtime.args import CommandParser
 from zoo.trust.bounds import (
     DATA_INTS,
     DECODE_FACTOR,
     DECODE_SLACK,
     MAX_DECODE_LEN,
+    MAX_HYPOTHESES,
     TASK_INTS,
     check_decode_len,
     whole,
@@ -43,7 +45,7 @@ def positive_int(text: str) -> int:
 
 
 def translate_parser() -> argparse.ArgumentParser:
-    ap = argparse.ArgumentParser(
+    ap = CommandParser(
         prog="zoo nlp translate", description="Translate English sentences to French. A sentence that cannot be "
         f"translated (empty, over {MAX_CHARS} characters or too many tokens, not UTF-8) is reported on stderr "
         "with its line number or argument position and the rest go on; the exit status is then 2.")
@@ -170,6 +172,9 @@ def translate_main(argv: list[str]) -> int:
         check_decode_len(args.max_decode_len, "--max_decode_len")  # refused before anything is loaded
     whole(args.beam, "--beam", *TASK_INTS["beam_size"])  # beams x batch x length is what one step holds
     whole(args.batch_size, "--batch-size", *DATA_INTS["batch_size"])
+    if args.beam * args.batch_size > MAX_HYPOTHESES:  # each flag within its bound, their product a memory bomb
+        raise InputError(f"--beam {args.beam} x --batch-size {args.batch_size} = {args.beam * args.batch_size:,} "
+                         f"hypotheses decoded at once; at most {MAX_HYPOTHESES:,}: lower --batch-size")
     ckpt = Path(args.ckpt)
     if not ckpt.is_file():
         raise FileNotFoundError(f"checkpoint {ckpt} does not exist")

@@ -5,7 +5,6 @@ Prints one table; writes JSON (runs/bench/nlp_finetune.json).
 
 from __future__ import annotations
 
-import argparse
 import time
 from pathlib import Path
 
@@ -13,6 +12,7 @@ from rich.table import Table
 
 from zoo._hub import read_config
 from zoo.cache import data_path
+from zoo.runtime.args import CommandParser
 from zoo.runtime.console import make_console
 from zoo.runtime.record import RunRecord
 from zoo.runtime.report import write_json
@@ -37,7 +37,7 @@ def score_before(source: Path, data: str, beam: int) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m apps.nlp.finetune", description=__doc__)
+    ap = CommandParser(prog="python -m apps.nlp.finetune", description=__doc__)
     ap.add_argument("--source", default="runs/bench/nlp/nlp/tatoeba_transformer/model",
                     help="a translation model folder (a run's model/, with tokenizer.json)")
     ap.add_argument("--data", default="../shared/data/translation/multi30k", help="a Multi30k folder (or corpus)")

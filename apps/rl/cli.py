@@ -14,6 +14,7 @@ from pathlib import Path
 from jsonargparse import ActionConfigFile, ArgumentParser
 
 from zoo.errors import InputError, RefusedFile, parser_error_line
+from zoo.runtime.args import CommandParser
 from zoo.runtime.config_sources import HELP_FLAGS, read_command_line
 from zoo.runtime.console import make_console
 from zoo.trust.reader import check_plain
@@ -128,7 +129,7 @@ def arena_main(argv: list[str]) -> int:
     from .arena import play_match
     from .games import make_game
 
-    ap = argparse.ArgumentParser(prog="zoo rl arena", description="Play N games, colours alternated; print W/D/L, "
+    ap = CommandParser(prog="zoo rl arena", description="Play N games, colours alternated; print W/D/L, "
                                  "score and an Elo difference with its 95% interval.", epilog=__doc__)
     ap.add_argument("game", help="tictactoe, connect4 or chess")
     ap.add_argument("player")
@@ -151,7 +152,7 @@ def play_main(argv: list[str]) -> int:
     from .games import make_game
     from .players import HumanPlayer
 
-    ap = argparse.ArgumentParser(prog="zoo rl play", description="Play against a trained model in the terminal.")
+    ap = CommandParser(prog="zoo rl play", description="Play against a trained model in the terminal.")
     ap.add_argument("game")
     ap.add_argument("--ckpt", required=True, help="a model folder (a run's model/) or any arena player name")
     ap.add_argument("--simulations", type=int, default=100, help="the model's search per move (0: raw policy)")
@@ -171,7 +172,7 @@ def uci_main(argv: list[str]) -> int:
     from .network import Evaluator
     from .uci import Engine, serve, write_line
 
-    ap = argparse.ArgumentParser(prog="zoo rl uci", description="The chess model and its search as a UCI engine: "
+    ap = CommandParser(prog="zoo rl uci", description="The chess model and its search as a UCI engine: "
                                  "give this command to a chess GUI or tournament manager as the engine to run.")
     ap.add_argument("--ckpt", required=True, help="a chess model folder (a run's model/, e.g. runs/rl/chess/model)")
     ap.add_argument("--simulations", type=int, default=200,

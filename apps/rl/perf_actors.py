@@ -9,13 +9,13 @@ a fixed random network (a forward pass costs the same whatever it learnt), on a 
 
 from __future__ import annotations
 
-import argparse
 import time
 from pathlib import Path
 
 import torch
 
 from zoo.errors import InputError
+from zoo.runtime.args import CommandParser
 from zoo.runtime.bench import RESULTS
 from zoo.runtime.perf import Contender, Pair, Timed, Workload
 
@@ -121,7 +121,7 @@ def main(argv: list[str]) -> int:
 
     from .ray_actors import RayActors, start_ray
 
-    ap = argparse.ArgumentParser(prog="zoo rl perf-actors", description=__doc__.split("\n\n")[0])
+    ap = CommandParser(prog="zoo rl perf-actors", description=__doc__.split("\n\n")[0])
     ap.add_argument("--preset", default="connect4_quick.yaml", help="the self-play preset (a file in apps/rl/configs)")
     ap.add_argument("--num-actors", type=int, default=2, help="actors of the measured side (default 2)")
     ap.add_argument("--repeats", type=int, default=5, help="ABBA repeats (at least 3; default 5)")

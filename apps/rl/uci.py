@@ -30,6 +30,10 @@ MOVE_OVERHEAD = 0.05  # seconds kept back from every clock budget for the GUI's 
 INFO_EVERY = 1.0  # seconds between `info` lines while searching
 UNLIMITED_CHUNK = 64  # visits a search without a node limit adds between looks at the clock and the stop flag
 MAX_SIMULATIONS = 1_000_000  # the Simulations option's range, as `uci` announces it
+# The longest legal chess game (the 75-move rule ends it) has under 12,000 plies; a longer `position` line is not a
+# game, and replaying it would block the engine (each ply copies the history for repetitions)
+MAX_POSITION_PLIES = 12_000
+MAX_LINE = 128 * 1024  # characters: a whole game of moves fits, and a line is refused before it is split
 
 
 @dataclass
@@ -103,6 +107,8 @@ def position_from(words: list[str], game: Chess) -> ChessState:
         state = game.initial(fen)
     except InputError as e:  # it names what is wrong with the FEN
         raise ValueError(str(e)) from None
+    if len(words) - cut - 1 > MAX_POSITION_PLIES:
+        raise ValueError(f"{len(words) - cut - 1:,} moves; a game has at most {MAX_POSITION_PLIES:,}")
     for text in words[cut + 1:]:
         try:
             move = chess.Move.from_uci(text)
@@ -144,6 +150,9 @@ class Engine:
     # -- the commands ------------------------------------------------------------------------------
     def handle(self, line: str) -> bool:
         """Carry out one line; False after ``quit``."""
+        if len(line) > MAX_LINE:
+            self.say(f"info string a line of {len(line):,} characters ignored (at most {MAX_LINE:,})")
+            return True
         words = line.split()
         if not words:
             return True
@@ -173,14 +182,14 @@ class Engine:
         elif command in ("debug", "register", "ponderhit"):
             pass  # nothing to do for this engine
         else:
-            self.say(f"info string unknown command {command!r} ignored")
+            self.say(f"info string unknown command {command[:80]!r} ignored")
         return True
 
     def set_position(self, words: list[str]) -> None:
         try:
             self.state = position_from(words, self.game)
         except ValueError as e:
-            self.say(f"info string position ignored: {e}")
+            self.say(f"info string position ignored: {str(e)[:200]}")
 
     def set_option(self, words: list[str]) -> None:
         text = " ".join(words)

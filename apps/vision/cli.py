@@ -3,7 +3,6 @@ a checkpoint. fit|validate|test are LightningCLI's (see app.py)."""
 
 from __future__ import annotations
 
-import argparse
 import json
 from pathlib import Path
 
@@ -13,6 +12,7 @@ from rich.table import Table
 
 from zoo.checkpoint import load_task as load_checkpoint
 from zoo.errors import BadItems, InputError, RefusedFile, one_line, warn
+from zoo.runtime.args import CommandParser
 from zoo.runtime.console import make_console
 from zoo.trust.reader import check_plain, read_mapping
 from zoo.trust.runfolder import RunFolder
@@ -50,7 +50,7 @@ def datamodule_from_run(ckpt: Path, overrides: dict) -> L.LightningDataModule:
 
 
 def classify_main(argv: list[str]) -> int:
-    ap = argparse.ArgumentParser(prog="zoo vision classify", description="Top-k labels for image files. A file that "
+    ap = CommandParser(prog="zoo vision classify", description="Top-k labels for image files. A file that "
                                  "cannot be read is reported and skipped; the exit status is 2 if any was.")
     ap.add_argument("--ckpt", required=True, help="a checkpoint written by `zoo vision fit`")
     ap.add_argument("--top-k", type=int, default=3)
@@ -120,7 +120,7 @@ def evaluate_main(argv: list[str]) -> int:
 
     from .evaluation import evaluate
 
-    ap = argparse.ArgumentParser(prog="zoo vision evaluate",
+    ap = CommandParser(prog="zoo vision evaluate",
                                  description="Test accuracy, calibration, corruptions and attacks for a checkpoint.")
     ap.add_argument("--ckpt", required=True)
     ap.add_argument("--out", help="output folder (default: the checkpoint's run folder)")

@@ -5,7 +5,6 @@ same budget and settings, over several seeds and for a short and a longer budget
 
 from __future__ import annotations
 
-import argparse
 import json
 import statistics
 from pathlib import Path
@@ -13,6 +12,7 @@ from pathlib import Path
 from rich.table import Table
 
 from zoo._hub import read_config
+from zoo.runtime.args import CommandParser
 from zoo.runtime.console import make_console
 from zoo.runtime.record import RunRecord
 from zoo.runtime.report import write_json
@@ -26,7 +26,7 @@ def run(base: list[str], name: str, runs_dir: str, more: list[str]) -> float:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m apps.vision.finetune", description=__doc__)
+    ap = CommandParser(prog="python -m apps.vision.finetune", description=__doc__)
     ap.add_argument("--source", default="runs/bench/vision/vision/fashion_cnn/model",
                     help="a model folder (zoo.save_pretrained), e.g. a Fashion-MNIST run's model/")
     ap.add_argument("--epochs", default="5,20", help="budgets to compare, in epochs (4 steps each)")

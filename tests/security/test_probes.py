@@ -118,3 +118,66 @@ def test_many_bad_records_are_counted_not_each_printed(capsys):
     lines = capsys.readouterr().err.splitlines()
     assert lines == ["record 0 is bad", "record 1 is bad", "record 2 is bad",
                      "zoo x: more bad inputs; they are counted, not shown"] and bad.count == 1000
+
+
+# -- the second round --------------------------------------------------------------------------------------------
+def test_a_uci_position_longer_than_any_game_is_refused_at_once():
+    """Replaying a position copies its history each ply: 100,000 knight shuffles blocked the engine for 27 s."""
+    from apps.rl.games.chess_game import Chess
+    from apps.rl.uci import MAX_LINE, MAX_POSITION_PLIES, position_from
+
+    shuffle = ["g1f3", "g8f6", "f3g1", "f6g8"]
+    words = ["startpos", "moves", *(shuffle[i % 4] for i in range(MAX_POSITION_PLIES + 1))]
+    start = time.perf_counter()
+    with pytest.raises(ValueError, match="at most 12,000"):
+        position_from(words, Chess())
+    assert time.perf_counter() - start < 1.0
+    assert len(" ".join(words[:2] + words[2:MAX_POSITION_PLIES + 2])) < MAX_LINE  # a whole game fits on a line
+
+
+def test_a_uci_line_over_the_bound_is_answered_not_parsed():
+    from apps.rl.games.chess_game import Chess
+    from apps.rl.uci import MAX_LINE, Engine
+    from tests.apps.rl.test_uci import uniform
+
+    lines: list[str] = []
+    engine = Engine(uniform(Chess()), simulations=4, write=lines.append)
+    assert engine.handle("position fen " + "x" * (MAX_LINE + 1)) and "characters ignored" in lines[-1]
+    assert engine.handle("x" * 5000) and len(lines[-1]) < 200  # an unknown command is not echoed whole
+    engine.stop()
+
+
+@pytest.mark.parametrize("kind", ["fifo", "folder", "missing"])
+def test_a_ckpt_path_that_is_not_a_regular_file_leaves_no_run_folder(tmp_path, capsys, kind):
+    path = tmp_path / "x.ckpt"
+    if kind == "fifo":
+        os.mkfifo(path)
+    elif kind == "folder":
+        path.mkdir()
+    line = refused(fit(tmp_path, "--ckpt_path", str(path)), capsys)
+    assert "--ckpt_path" in line and not (tmp_path / "runs").exists()
+
+
+def test_beams_times_batch_is_bounded_before_anything_is_read(tmp_path, capsys):
+    from zoo.trust.bounds import MAX_HYPOTHESES
+
+    line = refused(["nlp", "translate", "--ckpt", str(tmp_path / "any.ckpt"), "--beam", "64", "--batch-size",
+                    "65536", "the cat"], capsys)
+    assert f"{MAX_HYPOTHESES:,}" in line
+
+
+def test_the_writer_never_replaces_a_device_or_fifo(tmp_path):
+    from zoo.trust.runfolder import write_bytes
+
+    fifo = tmp_path / "out.png"
+    os.mkfifo(fifo)
+    with pytest.raises(InputError, match="not a regular file"):
+        write_bytes(fifo, b"png")
+    assert fifo.is_fifo()
+
+
+def test_a_bad_flag_of_a_commands_own_parser_is_one_line(capsys):
+    with pytest.raises(SystemExit) as e:
+        cli.main(["nlp", "translate", "--ckpt", "x", "--beam", "-1", "hi"])
+    err = capsys.readouterr().err
+    assert e.value.code == 2 and len(err.strip().splitlines()) == 1 and "--beam" in err and "usage" not in err

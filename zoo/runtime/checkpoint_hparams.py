@@ -15,8 +15,12 @@ def merge_checkpoint_hparams(config: dict, task_class, where: str) -> None:
     does, after ``zoo.checkpoint.task_hparams`` has checked them (plain values, arguments of ``task_class``, no
     ``init_from``: the weights come from the checkpoint, and a name in a file never reaches the Hub)."""
     path = config.get("ckpt_path")
-    if not isinstance(path, str) or not Path(path).is_file():
-        return
+    if path is None or path in ("last", "best", "hpc", "registry") or (isinstance(path, str) and
+                                                                        path.startswith("registry:")):
+        return  # Lightning's own names for a checkpoint it finds itself
+    if not isinstance(path, str) or not Path(path).is_file():  # before the run folder is made: nothing is left
+        what = "no such file" if isinstance(path, str) and not Path(path).exists() else "not a regular file"
+        raise InputError(f"{where} --ckpt_path {str(path)[:200]}: {what} (expected a checkpoint written by fit)")
     checkpoint = SafeCheckpointIO().load_checkpoint(path)
     if not isinstance(checkpoint, dict):
         raise InputError(f"{where} --ckpt_path {path}: not a Lightning checkpoint (expected a dict)")

@@ -3,11 +3,11 @@
 
 from __future__ import annotations
 
-import argparse
 import sys
 
 from rich.table import Table
 
+from .args import CommandParser
 from .console import make_console
 
 
@@ -57,7 +57,7 @@ def dispatch(argv: list[str]) -> int:
     if argv and argv[0] in groups:
         return group_main(argv[0], groups[argv[0]], argv[1:])
 
-    parser = argparse.ArgumentParser(prog="zoo", description="zoo-suite: one model zoo, many applications.",
+    parser = CommandParser(prog="zoo", description="zoo-suite: one model zoo, many applications.",
                                      epilog="apps: " + ", ".join(f"{a.name.replace('/', ' ')} ({a.help})"
                                                                  for a in apps.values()))
     sub = parser.add_subparsers(dest="command", required=True)

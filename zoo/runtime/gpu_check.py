@@ -6,18 +6,18 @@ Without a GPU it says so and exits 0.
 
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
 
 import torch
 
+from .args import CommandParser
 from .console import make_console
 from .demo import results_table, run_steps
 from .report import write_json
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m zoo.runtime.gpu_check", description=__doc__)
+    parser = CommandParser(prog="python -m zoo.runtime.gpu_check", description=__doc__)
     parser.add_argument("--max-seconds", type=float, default=90, help="training time limit per step")
     parser.add_argument("--runs-dir", default="runs/gpu-check")
     parser.add_argument("--apps", help="comma-separated app names (default: all)")

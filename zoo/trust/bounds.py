@@ -35,6 +35,7 @@ activations (estimate)     <= 4,000,000,000 per image      depth x widest layer 
 max_decode_len             1 .. 2,048                      tokens decoded per sentence (``MAX_DECODE_LEN``)
 decode length per batch    <= 4 x longest source + 50      ``decode_limit``: no output is longer than that anyway
 beam_size / --beam         1 .. 64                         beams per sentence
+beams in flight            <= 8,192                        --beam x --batch-size of `nlp translate` (``MAX_HYPOTHESES``)
 val_bleu_sentences         0 .. 100,000                    sentences translated each validation
 eval_samples, adv_steps    0 .. 1,000,000, 0 .. 1,000      vision evaluation / PGD steps
 image frames / layers      1                               a multi-frame or multi-layer image is refused (``n_frames``)
@@ -68,6 +69,7 @@ from ..errors import InputError
 MAX_PARAMETERS = 2_000_000_000
 MAX_ACTIVATIONS = 4_000_000_000
 MAX_DECODE_LEN = 2048
+MAX_HYPOTHESES = 8192  # beams x sentences decoded at once: each holds a cache and a vocabulary-wide row of logits
 DECODE_SLACK, DECODE_FACTOR = 50, 4
 MAX_PIXELS = 40_000_000  # per decoded image (about 480 MB as float RGB)
 SERVE_SIDE, SERVE_PIXELS = 4096, 16_000_000  # what the `zoo serve` page accepts: a phone photo fits

@@ -178,6 +178,8 @@ class RunFolder:
         """A file opened for writing at a private temporary name (never through a link) and renamed onto
         ``rel`` when the block ends without an error, so a crash never leaves half a file."""
         target = self.path(rel)
+        if os.path.lexists(target) and not stat.S_ISREG(os.lstat(target).st_mode):  # a device, a FIFO, a folder
+            raise InputError(f"{target} exists and is not a regular file; refusing to replace it (move it away)")
         fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)  # O_EXCL|O_NOFOLLOW
         try:
             os.fchmod(fd, 0o666 & ~_UMASK)

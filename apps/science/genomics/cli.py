@@ -16,6 +16,7 @@ from rich.table import Table
 
 from zoo.checkpoint import load_task
 from zoo.errors import BadItems, InputError, one_line, warn
+from zoo.runtime.args import CommandParser
 from zoo.runtime.console import make_console
 from zoo.trust.bounds import GENOMICS_INTS, check_sequences
 
@@ -25,7 +26,7 @@ from .task import ActivityTask
 
 
 def _parser() -> argparse.ArgumentParser:
-    ap = argparse.ArgumentParser(prog="zoo science genomics score",
+    ap = CommandParser(prog="zoo science genomics score",
                                  description="Predicted activity for sequences (FASTA files or literal sequences). "
                                  "A bad record or argument is reported on stderr with its file and line (or its "
                                  "argument number) and skipped; the rest are predicted, and the exit status is 2 "

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import argparse
+from zoo.runtime.args import CommandParser
 
 from .generate import PDES, generate
 
 
 def generate_main(argv: list[str]) -> int:
-    ap = argparse.ArgumentParser(prog="zoo science pde generate", description="Solve a PDE for random inputs and "
+    ap = CommandParser(prog="zoo science pde generate", description="Solve a PDE for random inputs and "
                                  "store (input, target) pairs as .npz (cached under $ZOO_CACHE/pde unless --out).")
     ap.add_argument("--pde", choices=sorted(PDES), default="burgers")
     ap.add_argument("--n", type=int, default=1200, help="samples")
