@@ -29,4 +29,4 @@ def merge_checkpoint_hparams(config: dict, task_class, where: str) -> None:
         model = config.setdefault("model", {})
         if not isinstance(model, dict):
             raise InputError(f"{where}: model settings must be a mapping")
-        merge(model, hparams)
+        merge(model, hparams, "model")

@@ -35,6 +35,10 @@ def main(argv: list[str] | None = None) -> int:
     argv = [a for a in argv if a != "--debug"]
     from zoo.errors import as_expected, one_line
 
+    from .console import quiet_libraries
+
+    quiet_libraries()
+
     try:
         return dispatch(argv)
     except Exception as e:

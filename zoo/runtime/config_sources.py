@@ -215,25 +215,34 @@ def _set(config: dict, key: str, value: Any, append: bool) -> None:
         current = node.get(last)
         items = current if isinstance(current, list) else ([] if current is None else [current])
         node[last] = items + (value if isinstance(value, list) else [value])
-    elif isinstance(value, dict) and isinstance(node.get(last), dict):
-        _merge(node[last], value)
+    elif isinstance(value, dict) and isinstance(node.get(last), dict) and _merges(key, node[last], value):
+        _merge(node[last], value, key)
     else:
         node[last] = value
 
 
-def _merge(into: dict, other: dict) -> None:
-    """Later sources win; mappings merge key by key, except that naming another class starts its settings anew."""
+def _merges(path: str, current: dict, value: dict) -> bool:
+    """Whether a later mapping at ``path`` merges into the earlier one (a settings group, a class's settings) or
+    replaces it (a setting whose value is a mapping, such as ``model.model_kwargs``: jsonargparse replaces those,
+    and merging would hand one family's arguments to another)."""
+    return (path in ("trainer", "model", "data") or path.endswith(".init_args")
+            or "class_path" in value or "class_path" in current)
+
+
+def _merge(into: dict, other: dict, at: str = "") -> None:
+    """Later sources win; groups and class settings merge key by key (naming another class starts its settings
+    anew); any other mapping is replaced whole."""
     for key, value in other.items():
-        current = into.get(key)
-        if isinstance(current, dict) and isinstance(value, dict):
+        current, path = into.get(key), f"{at}.{key}" if at else key
+        if isinstance(current, dict) and isinstance(value, dict) and _merges(path, current, value):
             if "class_path" in value and value.get("class_path") != current.get("class_path"):
                 into[key] = copy.deepcopy(value)
             else:
-                _merge(current, value)
+                _merge(current, value, path)
         else:
             into[key] = copy.deepcopy(value)
 
 
-def merge(into: dict, other: dict) -> None:
-    """``other``'s settings over ``into``'s (see ``_merge``)."""
-    _merge(into, other)
+def merge(into: dict, other: dict, at: str = "") -> None:
+    """``other``'s settings over ``into``'s (see ``_merge``); ``at``: where ``into`` sits (``model``)."""
+    _merge(into, other, at)

@@ -19,3 +19,27 @@ def make_console() -> Console:
     if sys.stdout.isatty():
         return Console()
     return Console(width=LOG_WIDTH, soft_wrap=True)
+
+
+# Library notices that are not the user's business: where there is no GPU, adverts, deprecations inside Lightning,
+# and advice that does not apply to the tiny or self-play fits the apps run on purpose
+NOISE = (r".*isinstance\(treespec, LeafSpec\).*", r".*You defined a `validation_step` but have no `val_dataloader`.*",
+         r".*The number of training batches .* is smaller than the logging interval.*",
+         r".*is not supported by the model summary.*", r".*does not have many workers.*",
+         r".*GPU available but not used.*")
+
+
+def quiet_libraries() -> None:
+    """Our own messages only: Lightning's info lines (GPU/TPU availability, tips and adverts, "Seed set to",
+    "`Trainer.fit` stopped") hidden at their loggers, and the warnings in ``NOISE`` ignored. Its warnings that do
+    concern the user (a monitored metric that is missing, a checkpoint folder that changed) still show."""
+    import logging
+    import warnings
+
+    # The loggers the info lines come from. Not "lightning.pytorch" itself: Lightning sets that one to INFO when it
+    # is imported, which may be after this call; a child's own level holds either way.
+    for name in ("lightning.pytorch.utilities.rank_zero", "lightning.fabric.utilities.rank_zero",
+                 "lightning.fabric.utilities.seed", "lightning.pytorch.trainer.connectors.callback_connector"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+    for pattern in NOISE:
+        warnings.filterwarnings("ignore", message=pattern)

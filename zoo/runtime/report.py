@@ -57,6 +57,8 @@ def plot_curves(csv_paths: str | Path | list, out_png: str | Path, title: str = 
     """Loss per epoch (train vs val) and every other epoch-level validation metric, one panel each."""
     series = read_csv_log(csv_paths)
     losses = {k: v for k, v in series.items() if k.endswith("loss_epoch") or k in ("val_loss", "train_loss")}
+    # a loss logged per step and per epoch is one series: the epoch mean (each line's label names one series)
+    losses = {k: v for k, v in losses.items() if f"{k}_epoch" not in losses}
     others = {k: v for k, v in series.items() if k.startswith("val_") and k != "val_loss"}
     if not losses and not others:
         return None
