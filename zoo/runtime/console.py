@@ -26,7 +26,8 @@ def make_console() -> Console:
 NOISE = (r".*isinstance\(treespec, LeafSpec\).*", r".*You defined a `validation_step` but have no `val_dataloader`.*",
          r".*The number of training batches .* is smaller than the logging interval.*",
          r".*is not supported by the model summary.*", r".*does not have many workers.*",
-         r".*GPU available but not used.*")
+         r".*GPU available but not used.*", r".*will save all targets and predictions in the buffer.*",
+         r".*lbfgs failed to converge.*")  # the last: the logistic-regression baseline, capped at 300 iterations
 
 
 def quiet_libraries() -> None:

@@ -66,7 +66,8 @@ def plot_curves(csv_paths: str | Path | list, out_png: str | Path, title: str = 
     for key, pts in sorted(losses.items()):
         axes[0, 0].plot(*zip(*pts), marker=".", label=key.replace("_epoch", ""))
     axes[0, 0].set(xlabel="epoch", ylabel="loss", title="loss", yscale="log")
-    axes[0, 0].legend()
+    if losses:
+        axes[0, 0].legend()
     if others:
         for key, pts in sorted(others.items()):
             axes[0, 1].plot(*zip(*pts), marker=".", label=key)
