@@ -38,8 +38,9 @@ class Corpus:
 
 
 def check_sentence(text: str, where: str, max_chars: int = MAX_CHARS) -> str:
-    """The stripped sentence, or a ValueError saying where and what is wrong with it."""
-    text = text.strip()
+    """The stripped sentence, or a ValueError saying where and what is wrong with it. A byte-order mark or
+    zero-width space at either end is formatting, not text (one after a vertical tab escaped the file's BOM check)."""
+    text = text.strip().strip("\ufeff\u200b").strip()
     if not text:
         raise ValueError(f"{where}: empty sentence")
     if len(text) > max_chars:

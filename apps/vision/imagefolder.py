@@ -32,7 +32,10 @@ from .data import ImageDataModule, resize
 SIXTEEN_BIT = ("I;16", "I;16B", "I;16L", "I;16N", "I")
 # What PIL raises on a damaged or unsupported file besides its UnidentifiedImageError (an OSError): truncated data
 # (OSError), bad headers (SyntaxError, ValueError, struct.error), files that end early (EOFError).
-DECODE_ERRORS = (OSError, SyntaxError, ValueError, EOFError, struct.error)
+# What PIL raises on a damaged file: its decoders also fail with TypeError ("Missing dimensions" in a cut TIFF),
+# KeyError (an unknown tag) or IndexError on garbage, and all of it means "not a readable image"
+DECODE_ERRORS = (OSError, SyntaxError, ValueError, EOFError, struct.error, TypeError, KeyError, IndexError,
+                 ZeroDivisionError)
 # The formats PIL may decode from a stranger's file, whatever its name says. Not EPS/PS or PDF: PIL hands those to
 # Ghostscript, an external program that would run the file's PostScript.
 IMAGE_FORMATS = ("PNG", "JPEG", "BMP", "GIF", "TIFF", "WEBP", "PPM", "ICO", "TGA")  # a multi-picture JPEG: MPO
