@@ -13,11 +13,10 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
 from zoo.cache import data_path
 from zoo.checkpoint import load_task
 from zoo.runtime.machine import auto_precision
+from zoo.trust.reader import read_mapping
 from zoo.trust.runfolder import RunFolder
 
 from .data import TranslationDataModule
@@ -47,7 +46,7 @@ def corpus() -> str:
 
 def datamodule(corpus_name: str, tokenizer: str | None = None) -> TranslationDataModule:
     """The preset's data module on ``corpus_name`` (generated: 30k sentences, a 2000-token vocabulary)."""
-    init = yaml.safe_load(PRESET.read_text())["data"]["init_args"]
+    init = read_mapping(PRESET, allow_classes=True)["data"]["init_args"]  # only its settings are used
     if corpus_name == "generated":
         init = {**init, "generated_size": 30000, "vocab_size": 2000}
     dm = TranslationDataModule(**{**init, "corpus": corpus_name, "tokenizer": tokenizer})
@@ -64,7 +63,7 @@ def train(folder: Path, corpus_name: str) -> None:
 
     from .tokenizer import FILENAME
 
-    model_cfg = yaml.safe_load(PRESET.read_text())["model"]
+    model_cfg = read_mapping(PRESET, allow_classes=True)["model"]
     torch.manual_seed(0)
     dm = datamodule(corpus_name)
     task = TranslationTask(model=model_cfg["model"], model_kwargs=model_cfg["model_kwargs"], data_spec=dm.spec,
@@ -113,10 +112,11 @@ def perf_model(folder: Path = MODEL_DIR) -> PerfModel:
     """The cached model (trained first when ``folder`` has none, on the corpus it would use now)."""
     folder = Path(folder)
     name = corpus()
-    if not (folder / "trained.json").is_file() or json.loads((folder / "trained.json").read_text())["corpus"] != name:
+    trained = folder / "trained.json"  # in the cache, but read as any file is: bounded, no link out
+    if not trained.is_file() or read_mapping(trained, root=folder).get("corpus") != name:
         train(folder, name)
     task = load_task(folder / "model.ckpt", TranslationTask)
-    return PerfModel(task, datamodule(name, tokenizer=str(folder)), json.loads((folder / "trained.json").read_text()))
+    return PerfModel(task, datamodule(name, tokenizer=str(folder)), read_mapping(trained, root=folder))
 
 
 if __name__ == "__main__":  # python -m apps.nlp.perf_model: train (or find) the cached model

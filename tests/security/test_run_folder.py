@@ -11,22 +11,12 @@ from pathlib import Path
 import pytest
 
 import zoo
+from tests.zoo.helpers import QUIET, zoo_exit
 from zoo.errors import RefusedFile
 from zoo.outputs import write_json
-from zoo.runtime import cli
 from zoo.trust.runfolder import MARKER, RunFolder, checked_path, replace_folder, write_text
 
 from .conftest import CONFIGS
-
-QUIET = ["--extra_eval", "false", "--gradient_health_every", "0", "--trainer.enable_progress_bar", "false"]
-
-
-def zoo_exit(argv: list[str], capsys) -> tuple[int, str]:
-    try:
-        code = cli.main(argv)
-    except SystemExit as e:
-        code = e.code
-    return code, capsys.readouterr().err
 
 
 def refused(code: int, err: str, names: Path) -> None:

@@ -35,3 +35,17 @@ def quiet_trainer(**kwargs) -> L.Trainer:
     defaults = dict(accelerator="cpu", devices=1, logger=False, enable_progress_bar=False,
                     enable_model_summary=False, enable_checkpointing=False)
     return L.Trainer(**{**defaults, **kwargs})
+
+
+QUIET = ["--extra_eval", "false", "--gradient_health_every", "0", "--trainer.enable_progress_bar", "false"]
+
+
+def zoo_exit(argv: list[str], capsys) -> tuple[int, str]:
+    """`zoo ARGV` in this process: its exit code (argparse's SystemExit included) and what it wrote on stderr."""
+    from zoo.runtime import cli
+
+    try:
+        code = cli.main(argv)
+    except SystemExit as e:
+        code = e.code
+    return code, capsys.readouterr().err

@@ -8,23 +8,13 @@ import pytest
 import torch
 
 import zoo
-from tests.zoo.helpers import BlobsDataModule, quiet_trainer
+from tests.zoo.helpers import QUIET, BlobsDataModule, quiet_trainer, zoo_exit
 from zoo.callbacks import LastCheckpoint, StopOnNonFinite
 from zoo.checkpoint import SafeCheckpointIO
 from zoo.errors import Diverged, RefusedFile
-from zoo.runtime import cli
 from zoo.task import ClassificationTask
 
 CONFIG = Path(__file__).resolve().parents[2] / "apps" / "vision" / "configs" / "digits_demo.yaml"
-QUIET = ["--extra_eval", "false", "--gradient_health_every", "0", "--trainer.enable_progress_bar", "false"]
-
-
-def zoo_exit(argv: list[str], capsys) -> tuple[int, str]:
-    try:
-        code = cli.main(argv)
-    except SystemExit as e:
-        code = e.code
-    return code, capsys.readouterr().err
 
 
 @pytest.mark.parametrize("name", ["../../escaped", "/tmp/absolute", "..", ".", "a/b", ""])

@@ -57,6 +57,7 @@ class ZooCLI(LightningCLI):
         # Our checkpoints carry no `_instantiator`: nothing in a checkpoint ever names code to call.
         kwargs.setdefault("load_from_checkpoint_support", False)
         self.print_config = None
+        self.data_table: dict[str, type] = {}  # the app's data modules by full name (zoo.trust.classes)
         self.run_folder: RunFolder | None = None  # claimed in instantiate_trainer, by rank zero
         args = list(sys.argv[1:] if args is None else args)
         if not any(a in HELP_FLAGS for a in args):  # help reads no file: jsonargparse may parse it as it is
@@ -74,7 +75,7 @@ class ZooCLI(LightningCLI):
             raise InputError(f"expected a command: {'|'.join(LIGHTNING_SUBCOMMANDS)} (see --help)")
         self.print_config = line.print_config
         config = line.config
-        data = data_classes(data_modules)
+        data = self.data_table = data_classes(data_modules)
         _full_class_names(config, data)
         where = line.subcommand or "config"
         merge_checkpoint_hparams(config, model_class, where)
@@ -135,7 +136,7 @@ class ZooCLI(LightningCLI):
             raise SystemExit(0)
         _ = self.run_dir
         if self.subcommand == "predict":
-            _check_predicts(cfg.get("data"), self.app)
+            _check_predicts(cfg.get("data"), self.app, self.data_table)
         trainer = cfg.get("trainer") or {}
         if self.subcommand == "fit":
             for key in ("max_epochs", "max_steps", "limit_train_batches"):
@@ -229,18 +230,14 @@ def _run_dir(config: dict, app: str) -> Path:
     return Path(runs) / app / check_run_name(name)
 
 
-def _check_predicts(data, app: str) -> None:
+def _check_predicts(data, app: str, table: dict[str, type]) -> None:
     """``predict`` needs a data module with a prediction set; refuse one without, before anything is built (it
-    would fail deep in Lightning's loop). The class path has passed the class table (zoo.trust.classes)."""
-    import importlib
-
+    would fail deep in Lightning's loop). The class is looked up in the app's table (zoo.trust.classes), never
+    imported by the name the config gave."""
     path = getattr(data, "class_path", None) if data is not None else None
-    if not isinstance(path, str) or "." not in path:
-        return
-    module, name = path.rsplit(".", 1)
-    cls = getattr(importlib.import_module(module), name, None)
-    if isinstance(cls, type) and cls.predict_dataloader is L.LightningDataModule.predict_dataloader:
-        raise InputError(f"zoo {app.replace('/', ' ')} predict: {name} has no prediction set; use test or "
+    cls = table.get(path) if isinstance(path, str) else None
+    if cls is not None and cls.predict_dataloader is L.LightningDataModule.predict_dataloader:
+        raise InputError(f"zoo {app.replace('/', ' ')} predict: {cls.__name__} has no prediction set; use test or "
                          "validate for held-out metrics, or the app's own command for new inputs (see --help)")
 
 
