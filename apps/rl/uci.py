@@ -142,6 +142,7 @@ class Engine:
         self._write, self._lock = write, threading.Lock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._thinking = False  # a search is running and has not said bestmove yet
 
     def say(self, line: str) -> None:
         with self._lock:  # the search thread's info lines and the main loop's answers never interleave
@@ -211,19 +212,22 @@ class Engine:
             self.say(f"info string go ignored: {e}")
             return
         self._stop.clear()
+        self._thinking = True
         self._thread = threading.Thread(target=self.think, args=(self.state, limits), daemon=True)
         self._thread.start()
 
     @property
     def searching(self) -> bool:
-        return self._thread is not None and self._thread.is_alive()
+        # Not the thread's liveness: it is still alive for a moment after `bestmove`, and a GUI's next `position`
+        # sent in that moment was ignored (the engine then answered for the old position)
+        return self._thinking
 
     def stop(self) -> None:
         """End the running search (it answers with its best move) and wait for it."""
         self._stop.set()
         if self._thread is not None:
             self._thread.join()
-            self._thread = None
+            self._thread, self._thinking = None, False
 
     # -- the search --------------------------------------------------------------------------------
     def think(self, state: ChessState, limits: GoLimits) -> None:
@@ -239,6 +243,7 @@ class Engine:
                 move = next(iter(state.board.legal_moves)).uci()
         if limits.infinite:
             self._stop.wait()  # the protocol: no bestmove before stop
+        self._thinking = False  # before the answer: whatever the GUI sends on reading it is taken
         self.say(f"bestmove {move}")
 
     def search(self, state: ChessState, limits: GoLimits) -> str:
